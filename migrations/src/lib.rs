@@ -1,0 +1,38 @@
+//! Tahsilat's schema, as one migration set that runs unchanged on SQLite and PostgreSQL.
+//!
+//! Rules kept by every migration here:
+//! - every tenant-owned table carries `organization_id`, and every unique index starts with it
+//!   (tenants never collide, and the schema can later be distributed by tenant);
+//! - money is `*_minor BIGINT` beside a three-letter `currency` (decimal columns lose precision on SQLite);
+//! - timestamps are `TIMESTAMPTZ`, dates are `DATE`, ids are UUIDv7 written by the application;
+//! - no database-side defaults: the application's clock and rules decide every value;
+//! - foreign keys are declared inside `CREATE TABLE`, because SQLite cannot add them later.
+//!
+//! Migrations never import the application's entities, so old migrations keep compiling as the
+//! entities move on.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261123_000001_create_tenancy;
+mod m20261123_000002_create_customers;
+mod m20261123_000003_create_invoices_and_payments;
+mod m20261123_000004_create_payment_links;
+mod m20261123_000005_create_activities_and_outbox;
+
+/// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
+/// set again changes nothing.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_tenancy::Migration),
+            Box::new(m20261123_000002_create_customers::Migration),
+            Box::new(m20261123_000003_create_invoices_and_payments::Migration),
+            Box::new(m20261123_000004_create_payment_links::Migration),
+            Box::new(m20261123_000005_create_activities_and_outbox::Migration),
+        ]
+    }
+}

@@ -1,0 +1,94 @@
+//! Assembling and running the service: [`App::build`] opens the database, migrates, builds the
+//! state, schema and router, and binds the listener (port 0 picks a free one, as tests do);
+//! [`App::run_until_stopped`] serves until the shutdown future completes, lets in-flight requests
+//! finish, and closes the pools.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::db::Db;
+use crate::graphql::build_schema;
+use crate::state::AppState;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(sea_orm::DbErr),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(sea_orm::DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Self, StartError> {
+        let state = prepare_state(config, clock).await?;
+        let address = state.config.listen;
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| StartError::Bind { address, source })?;
+        let schema = build_schema(state.clone());
+        let router = crate::http::router(state.clone(), schema);
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The bound address (the real port when the configuration asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.listen)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the pools.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(address = %self.local_addr(), "serving");
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.state.db.close().await;
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// Opens the database and migrates it: what `serve`, `migrate` and `user add` share.
+pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
+    let db = Db::connect(&config).await.map_err(StartError::Database)?;
+    db.migrate().await.map_err(StartError::Migrate)?;
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        clock,
+    })
+}

@@ -1,0 +1,46 @@
+//! The kinds of entry in the activity log: what people did, and what happened on its own.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum ActivityKind {
+    #[sea_orm(string_value = "NOTE")]
+    Note,
+    #[sea_orm(string_value = "CALL")]
+    Call,
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    #[sea_orm(string_value = "MEETING")]
+    Meeting,
+    #[sea_orm(string_value = "PROMISE_TO_PAY")]
+    PromiseToPay,
+    #[sea_orm(string_value = "DISPUTE")]
+    Dispute,
+    #[sea_orm(string_value = "CUSTOMER_CREATED")]
+    CustomerCreated,
+    #[sea_orm(string_value = "CUSTOMER_UPDATED")]
+    CustomerUpdated,
+    #[sea_orm(string_value = "CONTACT_ADDED")]
+    ContactAdded,
+    #[sea_orm(string_value = "INVOICE_CREATED")]
+    InvoiceCreated,
+    #[sea_orm(string_value = "INVOICE_UPDATED")]
+    InvoiceUpdated,
+    #[sea_orm(string_value = "INVOICE_VOIDED")]
+    InvoiceVoided,
+    #[sea_orm(string_value = "PAYMENT_RECORDED")]
+    PaymentRecorded,
+    #[sea_orm(string_value = "PAYMENT_RECEIVED")]
+    PaymentReceived,
+    #[sea_orm(string_value = "PAYMENT_FAILED")]
+    PaymentFailed,
+    #[sea_orm(string_value = "PAYMENT_LINK_CREATED")]
+    PaymentLinkCreated,
+    #[sea_orm(string_value = "PAYMENT_LINK_SENT")]
+    PaymentLinkSent,
+    #[sea_orm(string_value = "PAYMENT_LINK_CANCELLED")]
+    PaymentLinkCancelled,
+    #[sea_orm(string_value = "REMINDER_SENT")]
+    ReminderSent,
+}

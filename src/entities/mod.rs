@@ -1,0 +1,12 @@
+//! sea-orm entities, one file per table. They are storage shapes only: services turn them into
+//! domain values, and the GraphQL layer has types of its own.
+
+pub mod activity;
+pub mod api_token;
+pub mod contact;
+pub mod customer;
+pub mod invoice;
+pub mod organization;
+pub mod payment;
+pub mod payment_allocation;
+pub mod user;

@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+use crate::domain::payment::PaymentMethod;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payments")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub customer_id: Uuid,
+    /// Applied to the receivable.
+    pub amount_minor: i64,
+    /// What the card was charged, installment interest included.
+    pub charged_minor: i64,
+    pub currency: String,
+    pub method: PaymentMethod,
+    pub received_at: DateTimeUtc,
+    pub reference: Option<String>,
+    pub provider: Option<String>,
+    pub provider_transaction_id: Option<String>,
+    pub installment_count: i32,
+    pub needs_review: bool,
+    pub review_reason: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

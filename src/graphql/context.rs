@@ -1,0 +1,24 @@
+//! What a resolver reads from the request context: the application state and the viewer.
+
+use async_graphql::Context;
+
+use crate::error::AppError;
+use crate::services::users::Viewer;
+use crate::state::AppState;
+
+pub trait ContextExt {
+    fn app(&self) -> Result<&AppState, AppError>;
+    fn viewer(&self) -> Result<&Viewer, AppError>;
+}
+
+impl ContextExt for Context<'_> {
+    fn app(&self) -> Result<&AppState, AppError> {
+        self.data::<AppState>()
+            .map_err(|_| AppError::Internal("the schema was built without state".into()))
+    }
+
+    /// The HTTP layer authenticates before executing, so a missing viewer is a bug, not a guest.
+    fn viewer(&self) -> Result<&Viewer, AppError> {
+        self.data::<Viewer>().map_err(|_| AppError::Unauthenticated)
+    }
+}

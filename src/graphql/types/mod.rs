@@ -1,0 +1,3 @@
+//! GraphQL object types, each built from services' results rather than from table rows.
+
+pub mod user;

@@ -1,0 +1,7 @@
+//! Use cases. Each opens its own transaction, checks its rules in [`crate::domain`], writes its
+//! rows and its activity-log row, and commits. Callers (GraphQL resolvers, the CLI, jobs) only
+//! parse input, call a service and shape the answer.
+
+pub mod demo;
+pub mod scope;
+pub mod users;
