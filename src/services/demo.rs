@@ -248,6 +248,8 @@ async fn insert_data(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut dice = Dice(0x7A45_111A_7000_2026);
+    // Nothing in the demo happens later than now.
+    let at = |date: NaiveDate, hour: u32, minute: u32| at(date, hour, minute).min(now);
     let mut customers = Vec::new();
     let mut contacts = Vec::new();
     let mut invoices = Vec::new();
@@ -271,7 +273,7 @@ async fn insert_data(
             kind: Set(kind),
             note: Set(note.map(str::to_owned)),
             data: Set(data),
-            occurred_at: Set(occurred_at.min(now)),
+            occurred_at: Set(occurred_at),
         });
     };
 
@@ -307,7 +309,7 @@ async fn insert_data(
             ))),
             payment_terms_days: Set(terms),
             assigned_collector_id: Set(Some(collector.id)),
-            credit_limit_minor: Set(Some(dice.range(5, 50) * 10_000_00)),
+            credit_limit_minor: Set(Some(dice.range(5, 50) * 1_000_000)),
             credit_limit_currency: Set(Some("TRY".into())),
             blocked: Set(false),
             created_at: Set(at(created_on, 8, 30)),
@@ -367,7 +369,7 @@ async fn insert_data(
             } else if roll < 14 {
                 (Currency::EUR, dice.range(300, 20_000) * 100)
             } else {
-                (Currency::TRY, dice.range(1_500_00, 180_000_00))
+                (Currency::TRY, dice.range(150_000, 18_000_000))
             };
             let days_past_due = (today - due_date).num_days();
             // Older debts are more likely settled; some stay open and overdue, as in life.
@@ -382,7 +384,7 @@ async fn insert_data(
                 total_minor
             } else if dice.chance(partial_chance * 100 / (100 - full_chance).max(1)) {
                 // Partial payments are round amounts, as people pay them.
-                (total_minor * paid_percent / 100 / 100_00).max(1) * 100_00
+                (total_minor * paid_percent / 100 / 10_000).max(1) * 10_000
             } else {
                 0
             }

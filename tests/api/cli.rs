@@ -1,0 +1,284 @@
+//! The `tahsilat` binary as an operator uses it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, TestDatabase};
+
+fn tahsilat(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tahsilat"));
+    command.current_dir(dir).env("RUST_LOG", "warn");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TAHSILAT_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+#[test]
+fn a_bad_database_url_exits_2_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let output = tahsilat(dir.path())
+        .arg("serve")
+        .env("TAHSILAT_DATABASE_URL", "nope://x")
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("TAHSILAT_DATABASE_URL"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn other_bad_settings_exit_2_too() {
+    let dir = tempfile::tempdir().unwrap();
+    for (variable, value) in [
+        ("TAHSILAT_LISTEN", "everywhere"),
+        ("TAHSILAT_INSTALLMENT_RATES", "1:0,3:lots"),
+        ("TAHSILAT_DATABASE_URL", "postgres://[bad"),
+    ] {
+        let output = tahsilat(dir.path())
+            .arg("migrate")
+            .env(variable, value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{variable}={value}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains(variable) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    // A bad value in tahsilat.toml is named the same way.
+    std::fs::write(dir.path().join("tahsilat.toml"), "listen = \"nowhere\"\n").unwrap();
+    let output = tahsilat(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("TAHSILAT_LISTEN")
+    );
+}
+
+#[test]
+fn help_explains_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (vec!["--help"], "serve"),
+        (vec!["serve", "--help"], "--demo"),
+        (vec!["migrate", "--help"], "migrations"),
+        (vec!["schema", "--help"], "SDL"),
+        (vec!["user", "add", "--help"], "COLLECTOR"),
+    ] {
+        let output = tahsilat(dir.path()).args(&args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains(expected), "{args:?}: {text}");
+    }
+    let unknown_role = tahsilat(dir.path())
+        .args(["user", "add", "--email", "a@example.com", "--role", "ROOT"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown_role.status.code(), Some(2));
+}
+
+#[test]
+fn schema_prints_the_sdl() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tahsilat(dir.path()).arg("schema").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        tahsilat::graphql::sdl()
+    );
+}
+
+/// `user add` on each database: the printed token works against a server on that database.
+async fn user_add_prints_a_working_token(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let output = tahsilat(database.dir.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "VIEWER",
+            "--org",
+            "acme",
+        ])
+        .env("TAHSILAT_DATABASE_URL", &database.url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(token.starts_with("tsk_"), "{stdout}");
+
+    // Running it again for the same user issues another token; a different role is refused.
+    let again = tahsilat(database.dir.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "VIEWER",
+            "--org",
+            "acme",
+        ])
+        .env("TAHSILAT_DATABASE_URL", &database.url)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let refused = tahsilat(database.dir.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "ADMIN",
+            "--org",
+            "acme",
+        ])
+        .env("TAHSILAT_DATABASE_URL", &database.url)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already exists"));
+
+    let app = TestApp::spawn_on(database).await;
+    let (status, body) = app
+        .graphql(
+            &token,
+            "{ viewer { email role organization { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["viewer"]["email"], "a@example.com");
+    assert_eq!(body["data"]["viewer"]["role"], "VIEWER");
+    assert_eq!(body["data"]["viewer"]["organization"]["name"], "acme");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_add_prints_a_working_token_sqlite() {
+    user_add_prints_a_working_token(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_add_prints_a_working_token_postgres() {
+    user_add_prints_a_working_token(Backend::Postgres).await;
+}
+
+/// `serve --demo` as a new user runs it: it prints a token and an address, serves, and stops
+/// cleanly on SIGTERM. A second run adds nothing.
+async fn serve_demo_end_to_end(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let mut counts = Vec::new();
+    for _run in 0..2 {
+        let mut child = tahsilat(database.dir.path())
+            .args(["serve", "--demo"])
+            .env("TAHSILAT_DATABASE_URL", &database.url)
+            .env("TAHSILAT_LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut token, mut address, mut summary) = (String::new(), String::new(), String::new());
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("Tahsilat is listening on ") {
+                address = rest.trim().to_owned();
+                break;
+            } else if line.contains(" token: ") {
+                token = line.rsplit(' ').next().unwrap().to_owned();
+            } else if line.starts_with("Demo organization") {
+                summary = line;
+            }
+        }
+        assert!(
+            token.starts_with("tsk_") && address.starts_with("http://127.0.0.1:"),
+            "{token} {address}"
+        );
+        counts.push(
+            summary
+                .split(':')
+                .nth(1)
+                .unwrap()
+                .split('(')
+                .next()
+                .unwrap()
+                .trim()
+                .to_owned(),
+        );
+
+        assert_eq!(
+            client
+                .get(format!("{address}/readyz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let body: serde_json::Value = client
+            .post(format!("{address}/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({"query": "{ viewer { email role } }"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["data"]["viewer"]["role"], "ADMIN", "{body}");
+
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(status.success(), "serve exited with {status}");
+    }
+    assert_eq!(counts[0], "25 customers, 150 invoices");
+    assert_eq!(counts[0], counts[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_end_to_end_sqlite() {
+    serve_demo_end_to_end(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_end_to_end_postgres() {
+    serve_demo_end_to_end(Backend::Postgres).await;
+}

@@ -1,0 +1,18 @@
+//! Integration tests: each starts the real server on port 0 against a fresh database and speaks
+//! HTTP to it. Every scenario runs on SQLite, and on PostgreSQL when
+//! `TAHSILAT_TEST_POSTGRES_URL` is set (otherwise the PostgreSQL half prints why it skipped).
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly at the first surprise"
+)]
+
+#[macro_use]
+mod helpers;
+
+mod cli;
+mod demo;
+mod health;
+mod schema;
+mod tenancy;
