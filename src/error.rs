@@ -20,6 +20,9 @@ pub enum AppError {
     /// A request the caller can fix, outside any mutation's `userErrors`.
     #[error("{0}")]
     BadRequest(String),
+    /// Input that breaks a rule; mutations return these as `userErrors` and change nothing.
+    #[error("invalid input: {}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
     /// Displays no details (they may hold SQL), so even an accidental `to_string()` leaks nothing;
     /// the cause is logged through [`AppError::public_message`].
     #[error("internal error")]
@@ -36,6 +39,7 @@ impl AppError {
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadRequest(_) => "BAD_REQUEST",
+            AppError::Invalid(_) => "BAD_USER_INPUT",
             AppError::Database(_) | AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -59,6 +63,91 @@ impl AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// One broken rule in a mutation's input: where (`["input", "total"]`), a stable code, and words
+/// for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Vec<String>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &[&str], code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: std::iter::once("input")
+                .chain(field.iter().copied())
+                .map(str::to_owned)
+                .collect(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The error as the only one of a rejected input.
+    pub fn into_error(self) -> AppError {
+        AppError::Invalid(vec![self])
+    }
+}
+
+/// Collects every broken rule of an input, so the caller can fix them all at once.
+#[derive(Debug, Default)]
+pub struct Validation(Vec<FieldError>);
+
+impl Validation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// Adds the error when `broken` holds.
+    pub fn check(
+        &mut self,
+        broken: bool,
+        field: &[&str],
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
+        if broken {
+            self.add(FieldError::new(field, code, message));
+        }
+    }
+
+    /// Keeps the value of `result`, or records its error.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(error);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn finish(self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
+    }
+}
+
+/// A unique index said no: the row exists already.
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -44,3 +44,18 @@ pub enum ActivityKind {
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
 }
+
+impl ActivityKind {
+    /// Kinds a person may log by hand; the others record what the system did.
+    pub fn is_manual(self) -> bool {
+        matches!(
+            self,
+            ActivityKind::Note
+                | ActivityKind::Call
+                | ActivityKind::Email
+                | ActivityKind::Meeting
+                | ActivityKind::PromiseToPay
+                | ActivityKind::Dispute
+        )
+    }
+}

@@ -2,6 +2,7 @@
 //! installments. Everything here is deterministic and unit-tested on its own.
 
 pub mod activity;
+pub mod allocation;
 pub mod ids;
 pub mod installments;
 pub mod invoice;

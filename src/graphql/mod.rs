@@ -3,16 +3,22 @@
 //! Resolvers parse input, call a service and shape its answer; they hold no business rules and
 //! never expose sea-orm models directly.
 
+pub mod connection;
 pub mod context;
 pub mod errors;
+pub mod inputs;
+pub mod loaders;
+pub mod mutation;
+pub mod payloads;
 pub mod query;
+pub mod scalars;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 use crate::state::AppState;
 
-pub type TahsilatSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type TahsilatSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// The deepest query accepted; deeper ones are refused before anything runs.
 pub const MAX_DEPTH: usize = 15;
@@ -22,7 +28,7 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 /// The executable schema, holding the application state for resolvers.
 pub fn build_schema(state: AppState) -> TahsilatSchema {
     let introspection = state.config.graphql_introspection;
-    let builder = Schema::build(query::QueryRoot, EmptyMutation, EmptySubscription)
+    let builder = Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
         .data(state)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
@@ -35,7 +41,7 @@ pub fn build_schema(state: AppState) -> TahsilatSchema {
 
 /// The schema in SDL, as `tahsilat schema` prints it and `graphql/schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
         .finish()
         .sdl()
 }

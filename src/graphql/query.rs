@@ -1,18 +1,235 @@
 //! The query root.
 
-use async_graphql::{Context, Object, Result};
+use std::sync::Arc;
 
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use uuid::Uuid;
+
+use super::connection::{
+    ActivityConnection, Connection, Counter, CustomerConnection, InvoiceConnection,
+};
 use super::context::ContextExt;
 use super::errors::GqlResultExt;
+use super::inputs::{ActivityFilter, CustomerFilter, InvoiceFilter};
+use super::scalars::Decimal;
+use super::types::activity::Activity;
+use super::types::customer::Customer;
+use super::types::invoice::Invoice;
+use super::types::money::Money;
+use super::types::parse_id;
+use super::types::payment::Payment;
 use super::types::user::User;
+use crate::db::Db;
+use crate::domain::installments::MAX_INSTALLMENTS;
+use crate::error::AppError;
+use crate::services::listing::PageRequest;
+use crate::services::{activities, customers, invoices, rules};
 
 pub struct QueryRoot;
+
+/// An id that matches nothing, for malformed ids in filters.
+fn filter_id(id: &ID) -> Uuid {
+    parse_id(id).unwrap_or(Uuid::nil())
+}
+
+fn counter<E: sea_orm::EntityTrait>(db: &Db, select: sea_orm::Select<E>) -> Counter
+where
+    E::Model: Send + Sync,
+{
+    use sea_orm::PaginatorTrait;
+    let db = db.clone();
+    Arc::new(move || {
+        let (db, select) = (db.clone(), select.clone());
+        Box::pin(async move { Ok(select.count(db.reader()).await?) })
+    })
+}
+
+/// One row of the installment table a customer chooses from.
+#[derive(SimpleObject)]
+pub struct InstallmentOption {
+    pub count: u32,
+    /// Interest added to the amount, in percent.
+    pub rate_percent: Decimal,
+    /// What the card is charged in all.
+    pub total: Money,
+    /// Each installment; the first may carry a few kuruş more (the remainder of the division).
+    pub per_installment: Money,
+    pub first_installment: Money,
+}
 
 #[Object(name = "Query")]
 impl QueryRoot {
     /// The user the request's token belongs to.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User::from_viewer(ctx.viewer().gql()?))
+    }
+
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .gql()?
+            .customer
+            .load_one(id)
+            .await
+            .gql()?
+            .map(Customer))
+    }
+
+    /// Customers by name.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CustomerFilter>,
+    ) -> Result<CustomerConnection> {
+        let app = ctx.app().gql()?;
         let viewer = ctx.viewer().gql()?;
-        Ok(User::from_viewer(viewer))
+        let request = PageRequest::new(first, after.as_deref()).gql()?;
+        let filter = filter.map_or_else(customers::CustomerFilter::default, |filter| {
+            customers::CustomerFilter {
+                search: filter.search,
+                assigned_collector_id: filter.assigned_collector_id.as_ref().map(filter_id),
+                has_overdue: filter.has_overdue,
+            }
+        });
+        let select = customers::filtered(viewer.organization_id, &filter, app.clock.today());
+        let page = customers::page(&app.db, select.clone(), &request)
+            .await
+            .gql()?;
+        Ok(Connection::new(page, &request, Customer, counter(&app.db, select)).into())
+    }
+
+    async fn invoice(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Invoice>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .gql()?
+            .invoice
+            .load_one(id)
+            .await
+            .gql()?
+            .map(Invoice))
+    }
+
+    /// Invoices by due date, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<InvoiceFilter>,
+    ) -> Result<InvoiceConnection> {
+        let app = ctx.app().gql()?;
+        let viewer = ctx.viewer().gql()?;
+        let request = PageRequest::new(first, after.as_deref()).gql()?;
+        let filter = filter.map_or_else(invoices::InvoiceFilter::default, |filter| {
+            invoices::InvoiceFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                statuses: filter
+                    .status
+                    .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+                overdue: filter.overdue,
+                due_from: filter.due_from.map(|date| date.0),
+                due_to: filter.due_to.map(|date| date.0),
+                currency: filter.currency,
+            }
+        });
+        let select = invoices::filtered(viewer.organization_id, &filter, app.clock.today());
+        let page = invoices::page(&app.db, select.clone(), &request)
+            .await
+            .gql()?;
+        Ok(Connection::new(page, &request, Invoice, counter(&app.db, select)).into())
+    }
+
+    async fn payment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Payment>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .gql()?
+            .payment
+            .load_one(id)
+            .await
+            .gql()?
+            .map(Payment))
+    }
+
+    /// The activity log, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ActivityFilter>,
+    ) -> Result<ActivityConnection> {
+        let app = ctx.app().gql()?;
+        let viewer = ctx.viewer().gql()?;
+        let request = PageRequest::new(first, after.as_deref()).gql()?;
+        let filter = filter.map_or_else(activities::ActivityFilter::default, |filter| {
+            activities::ActivityFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                invoice_id: filter.invoice_id.as_ref().map(filter_id),
+                actor_id: filter.actor_id.as_ref().map(filter_id),
+                kinds: filter
+                    .kinds
+                    .map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            }
+        });
+        let select = activities::filtered(viewer.organization_id, &filter);
+        let page = activities::page(&app.db, select.clone(), &request)
+            .await
+            .gql()?;
+        Ok(Connection::new(page, &request, Activity, counter(&app.db, select)).into())
+    }
+
+    /// What paying `amount` in installments costs, per installment count on offer.
+    async fn installment_options(
+        &self,
+        ctx: &Context<'_>,
+        amount: Decimal,
+        currency: String,
+        provider: Option<String>,
+    ) -> Result<Vec<InstallmentOption>> {
+        let app = ctx.app().gql()?;
+        if let Some(provider) = provider.as_deref() {
+            let known = (provider == "sandbox" && app.config.sandbox_enabled)
+                || (provider == "paytr" && app.config.paytr.is_some());
+            if !known {
+                return Err(AppError::BadRequest(format!(
+                    "provider {provider:?} is not enabled"
+                )))
+                .gql();
+            }
+        }
+        let money = rules::currency(&currency, &["currency"])
+            .and_then(|currency| rules::positive_amount(amount.0, currency, &["amount"]))
+            .map_err(|error| AppError::BadRequest(error.message))
+            .gql()?;
+        let options = app
+            .config
+            .installment_rates
+            .options(money, MAX_INSTALLMENTS)
+            .map_err(|_| AppError::BadRequest("the amount is too large".into()))
+            .gql()?;
+        Ok(options
+            .into_iter()
+            .map(|option| InstallmentOption {
+                count: option.count,
+                rate_percent: Decimal(option.rate_percent),
+                total: option.total.into(),
+                per_installment: option.per_installment.into(),
+                first_installment: option.first_installment.into(),
+            })
+            .collect())
     }
 }

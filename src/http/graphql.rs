@@ -1,8 +1,15 @@
 //! `POST /graphql` executes operations for an authenticated caller; `GET /graphql` serves GraphiQL.
+//!
+//! Only `application/json` bodies are accepted (a browser form cannot post one across origins
+//! without a CORS preflight), one operation per request (batches are refused), and nothing is
+//! ever executed over GET, so a link cannot trigger a mutation.
+
+use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -10,6 +17,7 @@ use serde_json::json;
 
 use super::HttpState;
 use crate::error::AppError;
+use crate::graphql::loaders::Loaders;
 use crate::services::users::authenticate;
 
 pub async fn graphiql() -> Html<String> {
@@ -21,23 +29,85 @@ pub async fn graphiql() -> Html<String> {
     )
 }
 
-pub async fn execute(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
+pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send the operation as a JSON body with Content-Type: application/json",
+        );
+    }
     let Some(token) = bearer_token(&headers) else {
-        return error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
+        return app_error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
     };
     let viewer = match authenticate(&state.app.db, state.app.clock.as_ref(), token).await {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
-            return error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
+            return app_error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
         }
-        Err(error) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, &error),
+        Err(error) => return app_error_response(StatusCode::INTERNAL_SERVER_ERROR, &error),
     };
-    let request = request.into_inner().data(viewer);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    if body.first_non_whitespace() == Some(b'[') {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are not accepted; send one operation per request",
+        );
+    }
+    // The operation is read from its exact text: numbers in variables are never turned into
+    // floats on the way (the Decimal scalar refuses fractional JSON numbers).
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    let loaders = Arc::new(Loaders::new(
+        &state.app.db,
+        viewer.organization_id,
+        state.app.clock.today(),
+    ));
+    let request = request.data(viewer).data(loaders);
+    let mut response = state.schema.execute(request).await;
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    for error in &mut response.errors {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .cloned();
+        if code == Some(async_graphql::Value::from("INTERNAL")) {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("requestId", request_id);
+        }
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+trait FirstByte {
+    fn first_non_whitespace(&self) -> Option<u8>;
+}
+
+impl FirstByte for Bytes {
+    fn first_non_whitespace(&self) -> Option<u8> {
+        self.iter()
+            .copied()
+            .find(|byte| !byte.is_ascii_whitespace())
+    }
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
@@ -46,10 +116,8 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// A GraphQL-shaped error answer for failures before execution.
-fn error_response(status: StatusCode, error: &AppError) -> Response {
-    let body = json!({"errors": [{"message": error.public_message(), "extensions": {"code": error.code()}}]});
-    let mut response = (status, Json(body)).into_response();
+fn app_error_response(status: StatusCode, error: &AppError) -> Response {
+    let mut response = error_response(status, error.code(), &error.public_message());
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -57,4 +125,10 @@ fn error_response(status: StatusCode, error: &AppError) -> Response {
         );
     }
     response
+}
+
+/// A GraphQL-shaped error answer for failures before execution.
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+    (status, Json(body)).into_response()
 }

@@ -2,6 +2,12 @@
 //! rows and its activity-log row, and commits. Callers (GraphQL resolvers, the CLI, jobs) only
 //! parse input, call a service and shape the answer.
 
+pub mod activities;
+pub mod customers;
 pub mod demo;
+pub mod invoices;
+pub mod listing;
+pub mod payments;
+pub mod rules;
 pub mod scope;
 pub mod users;

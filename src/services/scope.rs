@@ -17,6 +17,9 @@ pub trait OrgScoped: EntityTrait {
     /// The table's `id` column.
     fn id_column() -> Self::Column;
 
+    /// A row's id.
+    fn id_of(model: &Self::Model) -> Uuid;
+
     /// All of the organization's rows, and no others.
     fn in_org(organization: OrganizationId) -> Select<Self> {
         Self::find().filter(Self::organization_column().eq(organization.0))
@@ -36,6 +39,9 @@ macro_rules! org_scoped {
             }
             fn id_column() -> Self::Column {
                 $module::Column::Id
+            }
+            fn id_of(model: &Self::Model) -> Uuid {
+                model.id
             }
         }
     )*};

@@ -227,6 +227,70 @@ pub async fn authenticate(db: &Db, clock: &dyn Clock, token: &str) -> AppResult<
     })
 }
 
+/// An ADMIN adds a user to their organization; the new token is returned once.
+#[tracing::instrument(skip_all, fields(role = role.as_str()))]
+pub async fn create_user(
+    db: &Db,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    email: &str,
+    name: &str,
+    role: Role,
+) -> AppResult<(user::Model, String)> {
+    viewer.require(Role::Admin)?;
+    let org = viewer.organization_id;
+    let mut checks = crate::error::Validation::new();
+    let email = checks.take(normalize_email(email).map_err(|_| {
+        crate::error::FieldError::new(
+            &["email"],
+            "INVALID_EMAIL",
+            format!("{email:?} is not an email address"),
+        )
+    }));
+    let name = checks.take(crate::services::rules::required_text(name, 200, &["name"]));
+    let txn = db.begin().await?;
+    if let Some(email) = &email {
+        let taken = user::Entity::in_org(org)
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(&txn)
+            .await?
+            .is_some();
+        checks.check(
+            taken,
+            &["email"],
+            "DUPLICATE",
+            format!("{email} is a user already"),
+        );
+    }
+    checks.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AppError::Internal("validated input is incomplete".into()));
+    };
+    let now = clock.now();
+    let user = user::ActiveModel {
+        id: Set(UserId::new().0),
+        organization_id: Set(org.0),
+        email: Set(email),
+        name: Set(name),
+        role: Set(role),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|error| {
+        if crate::error::is_unique_violation(&error) {
+            crate::error::FieldError::new(&["email"], "DUPLICATE", "this email is a user already")
+                .into_error()
+        } else {
+            error.into()
+        }
+    })?;
+    let token = issue_token(&txn, &user, now).await?;
+    txn.commit().await?;
+    Ok((user, token))
+}
+
 /// Trims and lower-cases an address, and checks its rough shape.
 pub fn normalize_email(email: &str) -> AppResult<String> {
     let email = email.trim().to_lowercase();

@@ -1,3 +1,23 @@
-//! GraphQL object types, each built from services' results rather than from table rows.
+//! GraphQL object types. Each wraps what a service returned and resolves its relations through
+//! the request's DataLoaders.
 
+pub mod activity;
+pub mod customer;
+pub mod enums;
+pub mod invoice;
+pub mod money;
+pub mod payment;
 pub mod user;
+
+use async_graphql::ID;
+use uuid::Uuid;
+
+/// An id as GraphQL shows it.
+pub fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+/// An id from a caller; a malformed one is simply an id that does not exist.
+pub fn parse_id(id: &ID) -> Option<Uuid> {
+    Uuid::parse_str(id.as_str()).ok()
+}

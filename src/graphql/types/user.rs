@@ -1,8 +1,7 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use sea_orm::EntityTrait;
 
-use crate::domain::ids::{OrganizationId, UserId};
-use crate::entities::organization;
+use super::id;
+use crate::entities::user;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResultExt;
@@ -23,23 +22,20 @@ pub enum Role {
 }
 
 /// A person who uses Tahsilat.
-pub struct User {
-    pub id: UserId,
-    pub organization_id: OrganizationId,
-    pub email: String,
-    pub name: String,
-    pub role: crate::domain::role::Role,
-}
+pub struct User(pub user::Model);
 
 impl User {
     pub fn from_viewer(viewer: &Viewer) -> Self {
-        Self {
-            id: viewer.user_id,
-            organization_id: viewer.organization_id,
+        Self(user::Model {
+            id: viewer.user_id.0,
+            organization_id: viewer.organization_id.0,
             email: viewer.email.clone(),
             name: viewer.name.clone(),
             role: viewer.role,
-        }
+            // Not exposed; the viewer carries no timestamps.
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        })
     }
 }
 
@@ -55,33 +51,34 @@ pub struct Organization {
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ID(self.id.to_string())
+        id(self.0.id)
     }
 
     async fn email(&self) -> &str {
-        &self.email
+        &self.0.email
     }
 
     async fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     async fn role(&self) -> Role {
-        self.role.into()
+        self.0.role.into()
     }
 
     /// The organization the user belongs to.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        let app = ctx.app().gql()?;
-        let organization = organization::Entity::find_by_id(self.organization_id.0)
-            .one(app.db.reader())
+        let organization = ctx
+            .loaders()
+            .gql()?
+            .organization
+            .load_one(self.0.organization_id)
             .await
-            .map_err(AppError::from)
             .gql()?
             .ok_or(AppError::NotFound)
             .gql()?;
         Ok(Organization {
-            id: ID(organization.id.to_string()),
+            id: id(organization.id),
             name: organization.name,
             default_currency: organization.default_currency,
         })

@@ -1,0 +1,140 @@
+//! Mutation inputs and list filters.
+
+use async_graphql::{ID, InputObject, MaybeUndefined};
+
+use super::scalars::{Date, DateTime, Decimal};
+use super::types::enums::{ActivityKind, InvoiceStatus, PaymentMethod};
+use super::types::user::Role;
+
+#[derive(InputObject)]
+pub struct CustomerFilter {
+    /// Part of the name, email, tax number or external reference (case-insensitive).
+    pub search: Option<String>,
+    pub assigned_collector_id: Option<ID>,
+    /// Only customers with (or without) an overdue invoice.
+    pub has_overdue: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct InvoiceFilter {
+    pub customer_id: Option<ID>,
+    pub status: Option<Vec<InvoiceStatus>>,
+    /// Due before today with something left to pay (or, with false, not so).
+    pub overdue: Option<bool>,
+    pub due_from: Option<Date>,
+    pub due_to: Option<Date>,
+    pub currency: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ActivityFilter {
+    pub customer_id: Option<ID>,
+    pub invoice_id: Option<ID>,
+    pub actor_id: Option<ID>,
+    pub kinds: Option<Vec<ActivityKind>>,
+}
+
+#[derive(InputObject)]
+pub struct CreateCustomerInput {
+    pub name: String,
+    pub external_ref: Option<String>,
+    /// VKN (10 digits) or TCKN (11 digits).
+    pub tax_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// Default 30.
+    pub payment_terms_days: Option<i32>,
+    pub assigned_collector_id: Option<ID>,
+    /// In the organization's currency.
+    pub credit_limit: Option<Decimal>,
+}
+
+/// Fields left out stay as they are; fields sent as null are cleared.
+#[derive(InputObject)]
+pub struct UpdateCustomerInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub external_ref: MaybeUndefined<String>,
+    pub tax_id: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<String>,
+    pub address: MaybeUndefined<String>,
+    pub payment_terms_days: Option<i32>,
+    pub assigned_collector_id: MaybeUndefined<ID>,
+    pub credit_limit: MaybeUndefined<Decimal>,
+    pub blocked: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct AddContactInput {
+    pub customer_id: ID,
+    pub name: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Default: true for a customer's first contact.
+    pub is_primary: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct CreateInvoiceInput {
+    pub customer_id: ID,
+    /// Unique in the organization.
+    pub number: String,
+    pub external_ref: Option<String>,
+    pub issue_date: Date,
+    /// Default: the issue date plus the customer's payment terms.
+    pub due_date: Option<Date>,
+    pub currency: String,
+    pub total: Decimal,
+    pub description: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct VoidInvoiceInput {
+    pub id: ID,
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct AllocationInput {
+    pub invoice_id: ID,
+    pub amount: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct RecordPaymentInput {
+    pub customer_id: ID,
+    pub amount: Decimal,
+    pub currency: String,
+    pub method: PaymentMethod,
+    /// Default: now.
+    pub received_at: Option<DateTime>,
+    pub reference: Option<String>,
+    /// Without allocations the customer's unpaid invoices in this currency are paid oldest due
+    /// first; any surplus stays unapplied on the payment.
+    pub allocations: Option<Vec<AllocationInput>>,
+}
+
+#[derive(InputObject)]
+pub struct LogActivityInput {
+    /// NOTE, CALL, EMAIL, MEETING, PROMISE_TO_PAY or DISPUTE.
+    pub kind: ActivityKind,
+    pub customer_id: ID,
+    pub invoice_id: Option<ID>,
+    pub note: Option<String>,
+    /// For PROMISE_TO_PAY.
+    pub promised_amount: Option<Decimal>,
+    /// For PROMISE_TO_PAY.
+    pub promised_date: Option<Date>,
+    /// For a promise not tied to an invoice; default the organization's currency.
+    pub currency: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}

@@ -1,0 +1,382 @@
+//! DataLoaders for every relation, made per request and scoped to the viewer's organization:
+//! however many rows a response shows, each relation costs one batched statement.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::domain::ids::OrganizationId;
+use crate::entities::{
+    activity, contact, customer, invoice, organization, payment, payment_allocation, user,
+};
+use crate::error::{AppError, AppResult};
+use crate::services::activities;
+use crate::services::invoices::{self, Balances};
+use crate::services::listing::{Cursor, Direction, Page, PageRequest, fetch_child_pages};
+use crate::services::scope::OrgScoped;
+
+pub type LoadError = Arc<AppError>;
+
+impl From<LoadError> for AppError {
+    fn from(error: LoadError) -> Self {
+        Arc::try_unwrap(error).unwrap_or_else(|shared| AppError::Internal(format!("{shared:?}")))
+    }
+}
+
+fn shared(error: impl Into<AppError>) -> LoadError {
+    Arc::new(error.into())
+}
+
+/// Rows by id.
+pub struct ById<E> {
+    db: Db,
+    org: OrganizationId,
+    _entity: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        let rows = E::in_org(self.org)
+            .filter(E::id_column().is_in(keys.iter().copied()))
+            .all(self.db.reader())
+            .await
+            .map_err(shared)?;
+        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
+    }
+}
+
+/// All children of each parent (contacts of a customer, allocations of an invoice…).
+pub struct Children<E: EntityTrait> {
+    db: Db,
+    org: OrganizationId,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> Uuid,
+    order: E::Column,
+}
+
+impl<E> Loader<Uuid> for Children<E>
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
+        let rows = E::in_org(self.org)
+            .filter(self.parent.is_in(keys.iter().copied()))
+            .order_by(self.order, Order::Asc)
+            .order_by(E::id_column(), Order::Asc)
+            .all(self.db.reader())
+            .await
+            .map_err(shared)?;
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry((self.parent_of)(&row)).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// A page of children for each parent (a customer's invoices, an invoice's latest activities).
+pub struct ChildPages<E: EntityTrait> {
+    db: Db,
+    org: OrganizationId,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> Option<Uuid>,
+    order: (E::Column, E::Column),
+    direction: Direction,
+    cursor_of: fn(&E::Model) -> Cursor,
+    cursor_value: fn(&str) -> AppResult<Value>,
+}
+
+impl<E> Loader<(Uuid, PageRequest)> for ChildPages<E>
+where
+    E: OrgScoped + Default + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = Page<E::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, PageRequest)],
+    ) -> Result<HashMap<(Uuid, PageRequest), Page<E::Model>>, LoadError> {
+        // Parents asking for the same page shape share one statement.
+        let mut by_request: HashMap<&PageRequest, Vec<Uuid>> = HashMap::new();
+        for (parent, request) in keys {
+            by_request.entry(request).or_default().push(*parent);
+        }
+        let mut pages = HashMap::new();
+        for (request, parents) in by_request {
+            let rows = fetch_child_pages::<E, _>(
+                self.db.reader(),
+                self.org,
+                self.parent,
+                &parents,
+                self.order,
+                self.direction,
+                request,
+                self.cursor_value,
+            )
+            .await
+            .map_err(shared)?;
+            let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+            for row in rows {
+                if let Some(parent) = (self.parent_of)(&row) {
+                    grouped.entry(parent).or_default().push(row);
+                }
+            }
+            for parent in parents {
+                let rows = grouped.remove(&parent).unwrap_or_default();
+                pages.insert(
+                    (parent, request.clone()),
+                    Page::from_rows(rows, request.first, self.cursor_of),
+                );
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// How many children each parent has, for nested `totalCount`.
+pub struct ChildCounts<E: EntityTrait> {
+    db: Db,
+    org: OrganizationId,
+    parent: E::Column,
+}
+
+impl<E> Loader<Uuid> for ChildCounts<E>
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
+        let rows: Vec<(Uuid, i64)> = E::in_org(self.org)
+            .select_only()
+            .column(self.parent)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(self.parent.is_in(keys.iter().copied()))
+            .group_by(self.parent)
+            .into_tuple()
+            .all(self.db.reader())
+            .await
+            .map_err(shared)?;
+        let mut counts: HashMap<Uuid, u64> = keys.iter().map(|key| (*key, 0)).collect();
+        for (parent, count) in rows {
+            counts.insert(parent, u64::try_from(count).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+}
+
+/// Open and overdue balances per customer.
+pub struct BalancesLoader {
+    db: Db,
+    org: OrganizationId,
+    today: NaiveDate,
+}
+
+impl Loader<Uuid> for BalancesLoader {
+    type Value = Balances;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Balances>, LoadError> {
+        let mut found = invoices::balances(self.db.reader(), self.org, keys, self.today)
+            .await
+            .map_err(shared)?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, found.remove(key).unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// The viewer's organization (the only one a request can see).
+pub struct OrganizationLoader {
+    db: Db,
+    org: OrganizationId,
+}
+
+impl Loader<Uuid> for OrganizationLoader {
+    type Value = organization::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, organization::Model>, LoadError> {
+        if !keys.contains(&self.org.0) {
+            return Ok(HashMap::new());
+        }
+        let found = organization::Entity::find_by_id(self.org.0)
+            .one(self.db.reader())
+            .await
+            .map_err(shared)?;
+        Ok(found.into_iter().map(|org| (org.id, org)).collect())
+    }
+}
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub organization: DataLoader<OrganizationLoader>,
+    pub customer: DataLoader<ById<customer::Entity>>,
+    pub invoice: DataLoader<ById<invoice::Entity>>,
+    pub payment: DataLoader<ById<payment::Entity>>,
+    pub user: DataLoader<ById<user::Entity>>,
+    pub contacts_of_customer: DataLoader<Children<contact::Entity>>,
+    pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>>,
+    pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>>,
+    pub balances: DataLoader<BalancesLoader>,
+    pub invoices_of_customer: DataLoader<ChildPages<invoice::Entity>>,
+    pub activities_of_customer: DataLoader<ChildPages<activity::Entity>>,
+    pub activities_of_invoice: DataLoader<ChildPages<activity::Entity>>,
+    pub invoice_count_of_customer: DataLoader<ChildCounts<invoice::Entity>>,
+    pub activity_count_of_customer: DataLoader<ChildCounts<activity::Entity>>,
+    pub activity_count_of_invoice: DataLoader<ChildCounts<activity::Entity>>,
+}
+
+impl Loaders {
+    pub fn new(db: &Db, org: OrganizationId, today: NaiveDate) -> Self {
+        fn by_id<E>(db: &Db, org: OrganizationId) -> DataLoader<ById<E>>
+        where
+            E: OrgScoped + Send + Sync + 'static,
+            E::Model: Send + Sync + Clone + 'static,
+        {
+            let loader = ById {
+                db: db.clone(),
+                org,
+                _entity: std::marker::PhantomData,
+            };
+            DataLoader::new(loader, tokio::spawn)
+        }
+        let db = db.clone();
+        let children = |parent, parent_of, order| Children {
+            db: db.clone(),
+            org,
+            parent,
+            parent_of,
+            order,
+        };
+        let activity_pages =
+            |parent: activity::Column, parent_of: fn(&activity::Model) -> Option<Uuid>| {
+                ChildPages {
+                    db: db.clone(),
+                    org,
+                    parent,
+                    parent_of,
+                    order: (activity::Column::OccurredAt, activity::Column::Id),
+                    direction: Direction::Descending,
+                    cursor_of: activities::cursor_of,
+                    cursor_value: activities::cursor_value,
+                }
+            };
+        Self {
+            organization: DataLoader::new(
+                OrganizationLoader {
+                    db: db.clone(),
+                    org,
+                },
+                tokio::spawn,
+            ),
+            customer: by_id(&db, org),
+            invoice: by_id(&db, org),
+            payment: by_id(&db, org),
+            user: by_id(&db, org),
+            contacts_of_customer: DataLoader::new(
+                Children::<contact::Entity> {
+                    db: db.clone(),
+                    org,
+                    parent: contact::Column::CustomerId,
+                    parent_of: |row| row.customer_id,
+                    order: contact::Column::CreatedAt,
+                },
+                tokio::spawn,
+            ),
+            allocations_of_invoice: DataLoader::new(
+                children(
+                    payment_allocation::Column::InvoiceId,
+                    |row: &payment_allocation::Model| row.invoice_id,
+                    payment_allocation::Column::CreatedAt,
+                ),
+                tokio::spawn,
+            ),
+            allocations_of_payment: DataLoader::new(
+                children(
+                    payment_allocation::Column::PaymentId,
+                    |row: &payment_allocation::Model| row.payment_id,
+                    payment_allocation::Column::CreatedAt,
+                ),
+                tokio::spawn,
+            ),
+            balances: DataLoader::new(
+                BalancesLoader {
+                    db: db.clone(),
+                    org,
+                    today,
+                },
+                tokio::spawn,
+            ),
+            invoices_of_customer: DataLoader::new(
+                ChildPages::<invoice::Entity> {
+                    db: db.clone(),
+                    org,
+                    parent: invoice::Column::CustomerId,
+                    parent_of: |row| Some(row.customer_id),
+                    order: (invoice::Column::DueDate, invoice::Column::Id),
+                    direction: Direction::Ascending,
+                    cursor_of: invoices::cursor_of,
+                    cursor_value: invoices::cursor_value,
+                },
+                tokio::spawn,
+            ),
+            activities_of_customer: DataLoader::new(
+                activity_pages(activity::Column::CustomerId, |row| Some(row.customer_id)),
+                tokio::spawn,
+            ),
+            activities_of_invoice: DataLoader::new(
+                activity_pages(activity::Column::InvoiceId, |row| row.invoice_id),
+                tokio::spawn,
+            ),
+            invoice_count_of_customer: DataLoader::new(
+                ChildCounts::<invoice::Entity> {
+                    db: db.clone(),
+                    org,
+                    parent: invoice::Column::CustomerId,
+                },
+                tokio::spawn,
+            ),
+            activity_count_of_customer: DataLoader::new(
+                ChildCounts::<activity::Entity> {
+                    db: db.clone(),
+                    org,
+                    parent: activity::Column::CustomerId,
+                },
+                tokio::spawn,
+            ),
+            activity_count_of_invoice: DataLoader::new(
+                ChildCounts::<activity::Entity> {
+                    db: db.clone(),
+                    org,
+                    parent: activity::Column::InvoiceId,
+                },
+                tokio::spawn,
+            ),
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The activity log: appended by every use case inside its own transaction, logged by hand by
+//! collectors, and read newest first. Rows are never updated or deleted.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Select, Value,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
+use super::rules;
+use super::scope::OrgScoped;
+use super::users::Viewer;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::domain::activity::ActivityKind;
+use crate::domain::ids::{ActivityId, OrganizationId};
+use crate::domain::role::Role;
+use crate::entities::{activity, customer, invoice, organization};
+use crate::error::{AppError, AppResult, FieldError, Validation};
+
+/// Who did it: a person, or a system such as a payment provider.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    User(&'a Viewer),
+    System(&'a str),
+}
+
+/// An entry to append.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub customer_id: Uuid,
+    pub invoice_id: Option<Uuid>,
+    pub kind: ActivityKind,
+    pub note: Option<String>,
+    pub data: serde_json::Value,
+}
+
+/// Appends an entry; call it inside the transaction of the change it records.
+pub async fn append(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    actor: Actor<'_>,
+    entry: Entry,
+    at: DateTime<Utc>,
+) -> AppResult<activity::Model> {
+    let (actor_user_id, actor_label) = match actor {
+        Actor::User(viewer) => (Some(viewer.user_id.0), viewer.email.clone()),
+        Actor::System(label) => (None, label.to_owned()),
+    };
+    Ok(activity::ActiveModel {
+        id: Set(ActivityId::new().0),
+        organization_id: Set(organization.0),
+        customer_id: Set(entry.customer_id),
+        invoice_id: Set(entry.invoice_id),
+        actor_user_id: Set(actor_user_id),
+        actor_label: Set(actor_label),
+        kind: Set(entry.kind),
+        note: Set(entry.note),
+        data: Set(entry.data),
+        occurred_at: Set(at),
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// What a collector logs by hand.
+#[derive(Debug, Clone)]
+pub struct LogActivity {
+    pub kind: ActivityKind,
+    pub customer_id: Uuid,
+    pub invoice_id: Option<Uuid>,
+    pub note: Option<String>,
+    pub promised_amount: Option<Decimal>,
+    pub promised_date: Option<NaiveDate>,
+    /// For a promise without an invoice; default the organization's currency.
+    pub currency: Option<String>,
+}
+
+/// Logs a NOTE, CALL, EMAIL, MEETING, PROMISE_TO_PAY (amount and date in `data`) or DISPUTE
+/// (which marks the invoice disputed).
+#[tracing::instrument(skip_all, fields(kind = ?input.kind))]
+pub async fn log(
+    db: &Db,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    input: LogActivity,
+) -> AppResult<activity::Model> {
+    viewer.require(Role::Collector)?;
+    let org = viewer.organization_id;
+    let mut checks = Validation::new();
+    checks.check(
+        !input.kind.is_manual(),
+        &["kind"],
+        "NOT_LOGGABLE",
+        "this kind is recorded by the system; log NOTE, CALL, EMAIL, MEETING, PROMISE_TO_PAY or DISPUTE",
+    );
+    let note = checks
+        .take(rules::optional_text(
+            input.note.as_deref(),
+            10_000,
+            &["note"],
+        ))
+        .flatten();
+    checks.check(
+        input.kind == ActivityKind::Note && note.is_none(),
+        &["note"],
+        "REQUIRED",
+        "a note needs its text",
+    );
+
+    let txn = db.begin().await?;
+    let customer = customer::Entity::find_in_org(input.customer_id, org)
+        .one(&txn)
+        .await?;
+    checks.check(
+        customer.is_none(),
+        &["customerId"],
+        "NOT_FOUND",
+        "no such customer",
+    );
+    let invoice = match input.invoice_id {
+        None => None,
+        Some(id) => {
+            let found = invoice::Entity::find_in_org(id, org).one(&txn).await?;
+            match &found {
+                None => checks.add(FieldError::new(
+                    &["invoiceId"],
+                    "NOT_FOUND",
+                    "no such invoice",
+                )),
+                Some(invoice) if invoice.customer_id != input.customer_id => {
+                    checks.add(FieldError::new(
+                        &["invoiceId"],
+                        "INVOICE_OF_OTHER_CUSTOMER",
+                        "the invoice belongs to another customer",
+                    ))
+                }
+                Some(_) => {}
+            }
+            found
+        }
+    };
+
+    let mut data = json!({});
+    match input.kind {
+        ActivityKind::PromiseToPay => {
+            let currency_code = match (&invoice, &input.currency) {
+                (Some(invoice), _) => Some(invoice.currency.clone()),
+                (None, Some(code)) => Some(code.clone()),
+                (None, None) => organization::Entity::find_by_id(org.0)
+                    .one(&txn)
+                    .await?
+                    .map(|o| o.default_currency),
+            };
+            let currency = currency_code
+                .and_then(|code: String| checks.take(rules::currency(&code, &["currency"])));
+            if let (Some(invoice), Some(code)) = (&invoice, &input.currency) {
+                checks.check(
+                    code.trim() != invoice.currency,
+                    &["currency"],
+                    "CURRENCY_MISMATCH",
+                    format!("the invoice is in {}", invoice.currency),
+                );
+            }
+            match (input.promised_amount, currency) {
+                (None, _) => checks.add(FieldError::new(
+                    &["promisedAmount"],
+                    "REQUIRED",
+                    "a promise needs an amount",
+                )),
+                (Some(amount), Some(currency)) => {
+                    if let Some(money) = checks.take(rules::positive_amount(
+                        amount,
+                        currency,
+                        &["promisedAmount"],
+                    )) {
+                        data["promisedAmount"] = json!(money.to_decimal().to_string());
+                        data["currency"] = json!(currency.code());
+                    }
+                }
+                (Some(_), None) => {}
+            }
+            match input.promised_date {
+                None => checks.add(FieldError::new(
+                    &["promisedDate"],
+                    "REQUIRED",
+                    "a promise needs a date",
+                )),
+                Some(date) if date < clock.today() => checks.add(FieldError::new(
+                    &["promisedDate"],
+                    "DATE_IN_PAST",
+                    "a promise to pay is for today or later",
+                )),
+                Some(date) => data["promisedDate"] = json!(date.to_string()),
+            }
+        }
+        ActivityKind::Dispute => {
+            checks.check(
+                input.invoice_id.is_none(),
+                &["invoiceId"],
+                "REQUIRED",
+                "a dispute is about an invoice",
+            );
+        }
+        _ => {
+            checks.check(
+                input.promised_amount.is_some() || input.promised_date.is_some(),
+                &["promisedAmount"],
+                "NOT_A_PROMISE",
+                "only PROMISE_TO_PAY takes a promised amount and date",
+            );
+        }
+    }
+    checks.finish()?;
+
+    let now = clock.now();
+    if let (ActivityKind::Dispute, Some(invoice)) = (input.kind, &invoice) {
+        invoice::Entity::update_many()
+            .col_expr(
+                invoice::Column::Disputed,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .col_expr(
+                invoice::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(invoice::Column::Id.eq(invoice.id))
+            .exec(&txn)
+            .await?;
+        data["number"] = json!(invoice.number);
+    }
+    let entry = Entry {
+        customer_id: input.customer_id,
+        invoice_id: input.invoice_id,
+        kind: input.kind,
+        note,
+        data,
+    };
+    let logged = append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(logged)
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub customer_id: Option<Uuid>,
+    pub invoice_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub kinds: Option<Vec<ActivityKind>>,
+}
+
+/// The filtered rows of the organization (for the page and its total count).
+pub fn filtered(organization: OrganizationId, filter: &ActivityFilter) -> Select<activity::Entity> {
+    let mut select = activity::Entity::in_org(organization);
+    if let Some(customer_id) = filter.customer_id {
+        select = select.filter(activity::Column::CustomerId.eq(customer_id));
+    }
+    if let Some(invoice_id) = filter.invoice_id {
+        select = select.filter(activity::Column::InvoiceId.eq(invoice_id));
+    }
+    if let Some(actor_id) = filter.actor_id {
+        select = select.filter(activity::Column::ActorUserId.eq(actor_id));
+    }
+    if let Some(kinds) = &filter.kinds {
+        select = select.filter(activity::Column::Kind.is_in(kinds.iter().copied()));
+    }
+    select
+}
+
+/// One page, newest first.
+pub async fn page(
+    db: &Db,
+    select: Select<activity::Entity>,
+    request: &PageRequest,
+) -> AppResult<Page<activity::Model>> {
+    fetch_page(
+        db.reader(),
+        select,
+        (activity::Column::OccurredAt, activity::Column::Id),
+        Direction::Descending,
+        request,
+        cursor_value,
+        cursor_of,
+    )
+    .await
+}
+
+pub fn cursor_of(model: &activity::Model) -> Cursor {
+    Cursor::new(
+        model
+            .occurred_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        model.id,
+    )
+}
+
+pub fn cursor_value(key: &str) -> AppResult<Value> {
+    DateTime::parse_from_rfc3339(key)
+        .map(|at| Value::from(at.with_timezone(&Utc)))
+        .map_err(|_| {
+            AppError::BadRequest("the `after` cursor is not one this list gave out".into())
+        })
+}

@@ -1,0 +1,348 @@
+//! Invoices: creating, voiding, listing, and the balances they add up to per customer.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Select, Value,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::activities::{self, Actor, Entry};
+use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
+use super::rules;
+use super::scope::OrgScoped;
+use super::users::Viewer;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::domain::activity::ActivityKind;
+use crate::domain::ids::{InvoiceId, OrganizationId};
+use crate::domain::invoice::InvoiceStatus;
+use crate::domain::money::Money;
+use crate::domain::role::Role;
+use crate::entities::{customer, invoice, payment_allocation};
+use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
+
+/// Statuses that still expect money.
+pub const UNPAID: [InvoiceStatus; 2] = [InvoiceStatus::Open, InvoiceStatus::PartiallyPaid];
+
+#[derive(Debug, Clone)]
+pub struct NewInvoice {
+    pub customer_id: Uuid,
+    pub number: String,
+    pub external_ref: Option<String>,
+    pub issue_date: NaiveDate,
+    /// Default: the issue date plus the customer's payment terms.
+    pub due_date: Option<NaiveDate>,
+    pub currency: String,
+    pub total: Decimal,
+    pub description: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &Db,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    input: NewInvoice,
+) -> AppResult<invoice::Model> {
+    viewer.require(Role::Manager)?;
+    let org = viewer.organization_id;
+    let mut checks = Validation::new();
+    let number = checks.take(rules::required_text(&input.number, 64, &["number"]));
+    let external_ref = checks.take(rules::optional_text(
+        input.external_ref.as_deref(),
+        100,
+        &["externalRef"],
+    ));
+    let description = checks.take(rules::optional_text(
+        input.description.as_deref(),
+        2_000,
+        &["description"],
+    ));
+    let currency = checks.take(rules::currency(&input.currency, &["currency"]));
+    let total = currency.and_then(|currency| {
+        checks.take(rules::positive_amount(input.total, currency, &["total"]))
+    });
+
+    let txn = db.begin().await?;
+    let customer = customer::Entity::find_in_org(input.customer_id, org)
+        .one(&txn)
+        .await?;
+    checks.check(
+        customer.is_none(),
+        &["customerId"],
+        "NOT_FOUND",
+        "no such customer",
+    );
+    if let Some(number) = &number {
+        let taken = invoice::Entity::in_org(org)
+            .filter(invoice::Column::Number.eq(number.as_str()))
+            .count(&txn)
+            .await?
+            > 0;
+        checks.check(
+            taken,
+            &["number"],
+            "DUPLICATE",
+            format!("invoice {number} exists already"),
+        );
+    }
+    let due_date = match (input.due_date, &customer) {
+        (Some(due), _) => Some(due),
+        (None, Some(customer)) => {
+            Some(input.issue_date + Duration::days(i64::from(customer.payment_terms_days)))
+        }
+        (None, None) => None,
+    };
+    if let Some(due) = due_date {
+        checks.check(
+            due < input.issue_date,
+            &["dueDate"],
+            "DUE_BEFORE_ISSUE",
+            "the due date cannot be before the issue date",
+        );
+    }
+    checks.finish()?;
+    let (Some(number), Some(external_ref), Some(description), Some(total), Some(due_date)) =
+        (number, external_ref, description, total, due_date)
+    else {
+        return Err(AppError::Internal("validated input is incomplete".into()));
+    };
+
+    let now = clock.now();
+    let created = invoice::ActiveModel {
+        id: Set(InvoiceId::new().0),
+        organization_id: Set(org.0),
+        customer_id: Set(input.customer_id),
+        number: Set(number.clone()),
+        external_ref: Set(external_ref),
+        issue_date: Set(input.issue_date),
+        due_date: Set(due_date),
+        currency: Set(total.currency.code().to_owned()),
+        total_minor: Set(total.minor),
+        paid_minor: Set(0),
+        status: Set(InvoiceStatus::Open),
+        disputed: Set(false),
+        description: Set(description),
+        void_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            FieldError::new(
+                &["number"],
+                "DUPLICATE",
+                format!("invoice {number} exists already"),
+            )
+            .into_error()
+        } else {
+            error.into()
+        }
+    })?;
+    let entry = Entry {
+        customer_id: created.customer_id,
+        invoice_id: Some(created.id),
+        kind: ActivityKind::InvoiceCreated,
+        note: None,
+        data: json!({"number": created.number, "total": total.to_decimal().to_string(), "currency": total.currency.code()}),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Voids an invoice that has received no money; VOID freezes it.
+#[tracing::instrument(skip_all)]
+pub async fn void(
+    db: &Db,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    id: Uuid,
+    reason: &str,
+) -> AppResult<invoice::Model> {
+    viewer.require(Role::Manager)?;
+    let org = viewer.organization_id;
+    let mut checks = Validation::new();
+    let reason = checks.take(rules::required_text(reason, 1_000, &["reason"]));
+    let txn = db.begin().await?;
+    let invoice = invoice::Entity::find_in_org(id, org)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such invoice").into_error())?;
+    checks.check(
+        invoice.status == InvoiceStatus::Void,
+        &["id"],
+        "ALREADY_VOID",
+        "the invoice is void already",
+    );
+    let has_payments = invoice.paid_minor != 0
+        || payment_allocation::Entity::in_org(org)
+            .filter(payment_allocation::Column::InvoiceId.eq(invoice.id))
+            .count(&txn)
+            .await?
+            > 0;
+    checks.check(
+        has_payments && invoice.status != InvoiceStatus::Void,
+        &["id"],
+        "HAS_PAYMENTS",
+        "an invoice that has received payments cannot be voided",
+    );
+    checks.finish()?;
+    let Some(reason) = reason else {
+        return Err(AppError::Internal("validated input is incomplete".into()));
+    };
+    let now = clock.now();
+    let mut row: invoice::ActiveModel = invoice.into();
+    row.status = Set(InvoiceStatus::Void);
+    row.void_reason = Set(Some(reason.clone()));
+    row.updated_at = Set(now);
+    let voided = row.update(&txn).await?;
+    let entry = Entry {
+        customer_id: voided.customer_id,
+        invoice_id: Some(voided.id),
+        kind: ActivityKind::InvoiceVoided,
+        note: Some(reason),
+        data: json!({"number": voided.number}),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(voided)
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    pub customer_id: Option<Uuid>,
+    pub statuses: Option<Vec<InvoiceStatus>>,
+    pub overdue: Option<bool>,
+    pub due_from: Option<NaiveDate>,
+    pub due_to: Option<NaiveDate>,
+    pub currency: Option<String>,
+}
+
+/// Overdue: due before today with something left to pay.
+pub fn overdue_condition(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(invoice::Column::DueDate.lt(today))
+        .add(invoice::Column::Status.is_in(UNPAID))
+}
+
+pub fn filtered(
+    organization: OrganizationId,
+    filter: &InvoiceFilter,
+    today: NaiveDate,
+) -> Select<invoice::Entity> {
+    let mut select = invoice::Entity::in_org(organization);
+    if let Some(customer_id) = filter.customer_id {
+        select = select.filter(invoice::Column::CustomerId.eq(customer_id));
+    }
+    if let Some(statuses) = &filter.statuses {
+        select = select.filter(invoice::Column::Status.is_in(statuses.iter().copied()));
+    }
+    match filter.overdue {
+        Some(true) => select = select.filter(overdue_condition(today)),
+        Some(false) => select = select.filter(overdue_condition(today).not()),
+        None => {}
+    }
+    if let Some(from) = filter.due_from {
+        select = select.filter(invoice::Column::DueDate.gte(from));
+    }
+    if let Some(to) = filter.due_to {
+        select = select.filter(invoice::Column::DueDate.lte(to));
+    }
+    if let Some(currency) = &filter.currency {
+        select = select.filter(invoice::Column::Currency.eq(currency.trim().to_uppercase()));
+    }
+    select
+}
+
+/// One page, by due date then id.
+pub async fn page(
+    db: &Db,
+    select: Select<invoice::Entity>,
+    request: &PageRequest,
+) -> AppResult<Page<invoice::Model>> {
+    fetch_page(
+        db.reader(),
+        select,
+        (invoice::Column::DueDate, invoice::Column::Id),
+        Direction::Ascending,
+        request,
+        cursor_value,
+        cursor_of,
+    )
+    .await
+}
+
+pub fn cursor_of(model: &invoice::Model) -> Cursor {
+    Cursor::new(model.due_date.to_string(), model.id)
+}
+
+pub fn cursor_value(key: &str) -> AppResult<Value> {
+    NaiveDate::parse_from_str(key, "%Y-%m-%d")
+        .map(Value::from)
+        .map_err(|_| {
+            AppError::BadRequest("the `after` cursor is not one this list gave out".into())
+        })
+}
+
+/// A customer's unpaid amounts per currency, and the overdue part of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Balances {
+    pub open: Vec<Money>,
+    pub overdue: Vec<Money>,
+}
+
+/// Balances of many customers in one grouped query.
+pub async fn balances(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    customers: &[Uuid],
+    today: NaiveDate,
+) -> AppResult<HashMap<Uuid, Balances>> {
+    // SUM over BIGINT is NUMERIC on PostgreSQL; the cast keeps both engines answering integers.
+    let rows: Vec<(Uuid, String, i64, i64)> = invoice::Entity::in_org(organization)
+        .select_only()
+        .column(invoice::Column::CustomerId)
+        .column(invoice::Column::Currency)
+        .column_as(Expr::cust("CAST(SUM(total_minor - paid_minor) AS BIGINT)"), "open_minor")
+        .column_as(
+            Expr::cust_with_values(
+                "CAST(SUM(CASE WHEN due_date < ? THEN total_minor - paid_minor ELSE 0 END) AS BIGINT)",
+                [Value::from(today)],
+            ),
+            "overdue_minor",
+        )
+        .filter(invoice::Column::CustomerId.is_in(customers.iter().copied()))
+        .filter(invoice::Column::Status.is_in(UNPAID))
+        .group_by(invoice::Column::CustomerId)
+        .group_by(invoice::Column::Currency)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut balances: HashMap<Uuid, Balances> = HashMap::new();
+    for (customer_id, currency, open, overdue) in rows {
+        let currency = rules::stored_currency(&currency)?;
+        let entry = balances.entry(customer_id).or_default();
+        if open > 0 {
+            entry.open.push(Money::from_minor(open, currency));
+        }
+        if overdue > 0 {
+            entry.overdue.push(Money::from_minor(overdue, currency));
+        }
+    }
+    for entry in balances.values_mut() {
+        entry.open.sort_by_key(|money| money.currency.code());
+        entry.overdue.sort_by_key(|money| money.currency.code());
+    }
+    Ok(balances)
+}

@@ -1,0 +1,338 @@
+//! Recording payments and applying them to invoices.
+//!
+//! The invoices a payment touches are locked (`FOR UPDATE` on PostgreSQL; SQLite's single writer
+//! serialises the whole transaction), so two payments recorded at once can never both fill the
+//! same balance.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::activities::{self, Actor, Entry};
+use super::invoices::UNPAID;
+use super::rules;
+use super::scope::OrgScoped;
+use super::users::Viewer;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::domain::activity::ActivityKind;
+use crate::domain::allocation::{self, Allocation, Receivable};
+use crate::domain::ids::{AllocationId, OrganizationId, PaymentId};
+use crate::domain::invoice::InvoiceStatus;
+use crate::domain::money::Money;
+use crate::domain::payment::PaymentMethod;
+use crate::domain::role::Role;
+use crate::entities::{customer, invoice, payment, payment_allocation};
+use crate::error::{AppError, AppResult, FieldError, Validation};
+
+#[derive(Debug, Clone)]
+pub struct RecordPayment {
+    pub customer_id: Uuid,
+    pub amount: Decimal,
+    pub currency: String,
+    pub method: PaymentMethod,
+    /// Default: now.
+    pub received_at: Option<DateTime<Utc>>,
+    pub reference: Option<String>,
+    /// Explicit allocations; without them the customer's unpaid invoices in the payment's
+    /// currency are paid oldest due first.
+    pub allocations: Option<Vec<(Uuid, Decimal)>>,
+}
+
+/// A recorded payment and where it went.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub payment: payment::Model,
+    pub allocations: Vec<payment_allocation::Model>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn record(
+    db: &Db,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    input: RecordPayment,
+) -> AppResult<Recorded> {
+    viewer.require(Role::Collector)?;
+    let org = viewer.organization_id;
+    let now = clock.now();
+    let mut checks = Validation::new();
+    let currency = checks.take(rules::currency(&input.currency, &["currency"]));
+    let amount = currency.and_then(|currency| {
+        checks.take(rules::positive_amount(input.amount, currency, &["amount"]))
+    });
+    let reference = checks
+        .take(rules::optional_text(
+            input.reference.as_deref(),
+            200,
+            &["reference"],
+        ))
+        .flatten();
+    let received_at = input.received_at.unwrap_or(now);
+    checks.check(
+        received_at > now + chrono::Duration::minutes(5),
+        &["receivedAt"],
+        "IN_FUTURE",
+        "a payment cannot be received in the future",
+    );
+
+    let txn = db.begin().await?;
+    let customer = customer::Entity::find_in_org(input.customer_id, org)
+        .one(&txn)
+        .await?;
+    checks.check(
+        customer.is_none(),
+        &["customerId"],
+        "NOT_FOUND",
+        "no such customer",
+    );
+    let Some(amount) = amount else {
+        checks.finish()?;
+        return Err(AppError::Internal("validated input is incomplete".into()));
+    };
+
+    let (plan, locked) = match &input.allocations {
+        Some(requested) => {
+            explicit_plan(&txn, org, input.customer_id, amount, requested, &mut checks).await?
+        }
+        None => oldest_due_first(&txn, org, input.customer_id, amount).await?,
+    };
+    checks.finish()?;
+
+    let payment_id = PaymentId::new().0;
+    let payment = payment::ActiveModel {
+        id: Set(payment_id),
+        organization_id: Set(org.0),
+        customer_id: Set(input.customer_id),
+        amount_minor: Set(amount.minor),
+        charged_minor: Set(amount.minor),
+        currency: Set(amount.currency.code().to_owned()),
+        method: Set(input.method),
+        received_at: Set(received_at),
+        reference: Set(reference.clone()),
+        provider: Set(None),
+        provider_transaction_id: Set(None),
+        installment_count: Set(1),
+        needs_review: Set(false),
+        review_reason: Set(None),
+        recorded_by: Set(Some(viewer.user_id.0)),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let allocations = apply(&txn, org, payment_id, &plan, &locked, now).await?;
+
+    let applied: i64 = plan.iter().map(|a| a.amount_minor).sum();
+    let numbers: Vec<&str> = plan
+        .iter()
+        .filter_map(|a| {
+            locked
+                .get(&a.invoice_id)
+                .map(|invoice| invoice.number.as_str())
+        })
+        .collect();
+    let entry = Entry {
+        customer_id: input.customer_id,
+        invoice_id: (plan.len() == 1).then(|| plan[0].invoice_id),
+        kind: ActivityKind::PaymentRecorded,
+        note: reference,
+        data: json!({
+            "paymentId": payment_id,
+            "amount": amount.to_decimal().to_string(),
+            "currency": amount.currency.code(),
+            "method": format!("{:?}", input.method),
+            "invoices": numbers,
+            "unapplied": Money::from_minor(amount.minor - applied, amount.currency).to_decimal().to_string(),
+        }),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(Recorded {
+        payment,
+        allocations,
+    })
+}
+
+/// Checks requested allocations: each invoice the customer's, unpaid, in the payment's currency,
+/// paid at most up to its balance; all together at most the payment.
+async fn explicit_plan(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    customer_id: Uuid,
+    amount: Money,
+    requested: &[(Uuid, Decimal)],
+    checks: &mut Validation,
+) -> AppResult<(Vec<Allocation>, HashMap<Uuid, invoice::Model>)> {
+    let ids: Vec<Uuid> = requested.iter().map(|(id, _)| *id).collect();
+    let locked = lock_invoices(conn, org, &ids).await?;
+    let mut plan = Vec::new();
+    let mut seen = HashSet::new();
+    let mut total = 0_i64;
+    for (index, (invoice_id, value)) in requested.iter().enumerate() {
+        let position = index.to_string();
+        let field = |name: &'static str| ["allocations", position.as_str(), name];
+        if !seen.insert(*invoice_id) {
+            checks.add(FieldError::new(
+                &field("invoiceId"),
+                "DUPLICATE",
+                "the invoice appears twice",
+            ));
+            continue;
+        }
+        let Some(invoice) = locked.get(invoice_id) else {
+            checks.add(FieldError::new(
+                &field("invoiceId"),
+                "NOT_FOUND",
+                "no such invoice",
+            ));
+            continue;
+        };
+        let Some(part) = checks.take(rules::positive_amount(
+            *value,
+            amount.currency,
+            &field("amount"),
+        )) else {
+            continue;
+        };
+        if invoice.customer_id != customer_id {
+            checks.add(FieldError::new(
+                &field("invoiceId"),
+                "INVOICE_OF_OTHER_CUSTOMER",
+                "the invoice belongs to another customer",
+            ));
+        } else if invoice.currency != amount.currency.code() {
+            checks.add(FieldError::new(
+                &field("invoiceId"),
+                "CURRENCY_MISMATCH",
+                format!(
+                    "invoice {} is in {}, the payment in {}",
+                    invoice.number, invoice.currency, amount.currency
+                ),
+            ));
+        } else if invoice.status == InvoiceStatus::Void {
+            checks.add(FieldError::new(
+                &field("invoiceId"),
+                "INVOICE_VOID",
+                format!("invoice {} is void", invoice.number),
+            ));
+        } else if part.minor > invoice.total_minor - invoice.paid_minor {
+            checks.add(FieldError::new(
+                &field("amount"),
+                "AMOUNT_EXCEEDS_BALANCE",
+                format!(
+                    "invoice {} has {} left to pay",
+                    invoice.number,
+                    Money::from_minor(invoice.total_minor - invoice.paid_minor, amount.currency)
+                        .to_decimal()
+                ),
+            ));
+        } else {
+            total += part.minor;
+            plan.push(Allocation {
+                invoice_id: *invoice_id,
+                amount_minor: part.minor,
+            });
+        }
+    }
+    checks.check(
+        total > amount.minor,
+        &["allocations"],
+        "ALLOCATION_EXCEEDS_AMOUNT",
+        "the allocations add up to more than the payment",
+    );
+    Ok((plan, locked))
+}
+
+/// The customer's unpaid invoices in the payment's currency, oldest due first.
+async fn oldest_due_first(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    customer_id: Uuid,
+    amount: Money,
+) -> AppResult<(Vec<Allocation>, HashMap<Uuid, invoice::Model>)> {
+    let open = invoice::Entity::in_org(org)
+        .filter(invoice::Column::CustomerId.eq(customer_id))
+        .filter(invoice::Column::Currency.eq(amount.currency.code()))
+        .filter(invoice::Column::Status.is_in(UNPAID))
+        .order_by_asc(invoice::Column::DueDate)
+        .order_by_asc(invoice::Column::IssueDate)
+        .order_by_asc(invoice::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    let receivables: Vec<Receivable> = open
+        .iter()
+        .map(|invoice| Receivable {
+            invoice_id: invoice.id,
+            balance_minor: invoice.total_minor - invoice.paid_minor,
+        })
+        .collect();
+    let (plan, _unapplied) = allocation::in_order(amount.minor, &receivables);
+    Ok((
+        plan,
+        open.into_iter()
+            .map(|invoice| (invoice.id, invoice))
+            .collect(),
+    ))
+}
+
+/// The organization's invoices with these ids, locked for this transaction.
+pub async fn lock_invoices(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, invoice::Model>> {
+    let rows = invoice::Entity::in_org(org)
+        .filter(invoice::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(invoice::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|invoice| (invoice.id, invoice))
+        .collect())
+}
+
+/// Writes the allocations and moves each invoice's paid amount and status.
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    payment_id: Uuid,
+    plan: &[Allocation],
+    locked: &HashMap<Uuid, invoice::Model>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<payment_allocation::Model>> {
+    let mut written = Vec::with_capacity(plan.len());
+    for part in plan {
+        let invoice = locked.get(&part.invoice_id).ok_or_else(|| {
+            AppError::Internal("allocation to an invoice that was not locked".into())
+        })?;
+        let paid = invoice.paid_minor + part.amount_minor;
+        let mut row: invoice::ActiveModel = invoice.clone().into();
+        row.paid_minor = Set(paid);
+        row.status = Set(InvoiceStatus::from_amounts(invoice.total_minor, paid));
+        row.updated_at = Set(now);
+        row.update(conn).await?;
+        written.push(
+            payment_allocation::ActiveModel {
+                id: Set(AllocationId::new().0),
+                organization_id: Set(org.0),
+                payment_id: Set(payment_id),
+                invoice_id: Set(part.invoice_id),
+                amount_minor: Set(part.amount_minor),
+                created_at: Set(now),
+            }
+            .insert(conn)
+            .await?,
+        );
+    }
+    Ok(written)
+}

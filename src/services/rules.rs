@@ -1,0 +1,151 @@
+//! Input checks shared by the use cases, each failing with a field error and a stable code.
+
+use rust_decimal::Decimal;
+
+use crate::domain::money::{Currency, Money, MoneyError};
+use crate::error::FieldError;
+
+/// An ISO 4217 code the service knows (`UNKNOWN_CURRENCY` otherwise).
+pub fn currency(code: &str, field: &[&str]) -> Result<Currency, FieldError> {
+    Currency::from_code(code.trim()).map_err(|_| {
+        FieldError::new(
+            field,
+            "UNKNOWN_CURRENCY",
+            format!("{code:?} is not a currency code this service knows"),
+        )
+    })
+}
+
+/// A strictly positive amount with no more decimals than its currency has.
+pub fn positive_amount(
+    amount: Decimal,
+    currency: Currency,
+    field: &[&str],
+) -> Result<Money, FieldError> {
+    let money = Money::from_decimal(amount, currency).map_err(|error| match error {
+        MoneyError::TooManyDecimals { allowed, .. } => FieldError::new(
+            field,
+            "TOO_MANY_DECIMALS",
+            format!("{currency} amounts have at most {allowed} decimal places"),
+        ),
+        _ => FieldError::new(field, "AMOUNT_OUT_OF_RANGE", "the amount is too large"),
+    })?;
+    if money.is_positive() {
+        Ok(money)
+    } else {
+        Err(FieldError::new(
+            field,
+            "AMOUNT_NOT_POSITIVE",
+            "the amount must be greater than zero",
+        ))
+    }
+}
+
+/// Trimmed text of 1 to `max` characters (`REQUIRED` or `TOO_LONG`).
+pub fn required_text(text: &str, max: usize, field: &[&str]) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(FieldError::new(field, "REQUIRED", "must not be empty"))
+    } else {
+        optional_text(Some(text), max, field).map(Option::unwrap_or_default)
+    }
+}
+
+/// Trimmed text of at most `max` characters; empty means none.
+pub fn optional_text(
+    text: Option<&str>,
+    max: usize,
+    field: &[&str],
+) -> Result<Option<String>, FieldError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) if text.chars().count() > max => Err(FieldError::new(
+            field,
+            "TOO_LONG",
+            format!("must have at most {max} characters"),
+        )),
+        Some(text) => Ok(Some(text.to_owned())),
+    }
+}
+
+/// An optional email address, lower-cased (`INVALID_EMAIL`).
+pub fn optional_email(email: Option<&str>, field: &[&str]) -> Result<Option<String>, FieldError> {
+    match email.map(str::trim).filter(|e| !e.is_empty()) {
+        None => Ok(None),
+        Some(email) => crate::services::users::normalize_email(email)
+            .map(Some)
+            .map_err(|_| {
+                FieldError::new(
+                    field,
+                    "INVALID_EMAIL",
+                    format!("{email:?} is not an email address"),
+                )
+            }),
+    }
+}
+
+/// A Turkish tax number: 10 digits (VKN, companies) or 11 (TCKN, people).
+pub fn optional_tax_id(tax_id: Option<&str>, field: &[&str]) -> Result<Option<String>, FieldError> {
+    match tax_id.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(tax_id)
+            if (tax_id.len() == 10 || tax_id.len() == 11)
+                && tax_id.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Ok(Some(tax_id.to_owned()))
+        }
+        Some(_) => Err(FieldError::new(
+            field,
+            "INVALID_TAX_ID",
+            "a tax number has 10 digits (VKN) or 11 digits (TCKN)",
+        )),
+    }
+}
+
+/// Payment terms in days, 0 to 365.
+pub fn payment_terms(days: i32, field: &[&str]) -> Result<i32, FieldError> {
+    if (0..=365).contains(&days) {
+        Ok(days)
+    } else {
+        Err(FieldError::new(
+            field,
+            "OUT_OF_RANGE",
+            "payment terms are 0 to 365 days",
+        ))
+    }
+}
+
+/// A currency parsed from stored text; stored codes were checked on the way in.
+pub fn stored_currency(code: &str) -> crate::error::AppResult<Currency> {
+    Currency::from_code(code)
+        .map_err(|_| crate::error::AppError::Internal(format!("unknown stored currency {code:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn amounts_get_distinct_codes() {
+        let code = |text: &str| {
+            positive_amount(Decimal::from_str(text).unwrap(), Currency::TRY, &["total"])
+                .err()
+                .map(|e| e.code)
+        };
+        assert_eq!(code("10.005"), Some("TOO_MANY_DECIMALS"));
+        assert_eq!(code("-5"), Some("AMOUNT_NOT_POSITIVE"));
+        assert_eq!(code("0"), Some("AMOUNT_NOT_POSITIVE"));
+        assert_eq!(code("10.50"), None);
+        assert_eq!(
+            currency("XXX", &["currency"]).unwrap_err().code,
+            "UNKNOWN_CURRENCY"
+        );
+    }
+
+    #[test]
+    fn field_paths_start_at_the_input() {
+        let error = currency("XXX", &["allocations", "0", "currency"]).unwrap_err();
+        assert_eq!(error.field, vec!["input", "allocations", "0", "currency"]);
+    }
+}
