@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait,
     QueryFilter, QuerySelect, Select, Value,
@@ -295,6 +295,11 @@ pub fn cursor_value(key: &str) -> AppResult<Value> {
         })
 }
 
+/// SUM over BIGINT is NUMERIC on PostgreSQL; the cast keeps both engines answering integers.
+fn sum_as_bigint(expr: SimpleExpr) -> SimpleExpr {
+    Func::cast_as(Func::sum(expr), Alias::new("BIGINT")).into()
+}
+
 /// A customer's unpaid amounts per currency, and the overdue part of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Balances {
@@ -309,16 +314,19 @@ pub async fn balances(
     customers: &[Uuid],
     today: NaiveDate,
 ) -> AppResult<HashMap<Uuid, Balances>> {
-    // SUM over BIGINT is NUMERIC on PostgreSQL; the cast keeps both engines answering integers.
+    let balance: SimpleExpr = Expr::col(invoice::Column::TotalMinor)
+        .sub(Expr::col(invoice::Column::PaidMinor))
+        .into();
     let rows: Vec<(Uuid, String, i64, i64)> = invoice::Entity::in_org(organization)
         .select_only()
         .column(invoice::Column::CustomerId)
         .column(invoice::Column::Currency)
-        .column_as(Expr::cust("CAST(SUM(total_minor - paid_minor) AS BIGINT)"), "open_minor")
+        .column_as(sum_as_bigint(balance.clone()), "open_minor")
         .column_as(
-            Expr::cust_with_values(
-                "CAST(SUM(CASE WHEN due_date < ? THEN total_minor - paid_minor ELSE 0 END) AS BIGINT)",
-                [Value::from(today)],
+            sum_as_bigint(
+                Expr::case(invoice::Column::DueDate.lt(today), balance)
+                    .finally(0)
+                    .into(),
             ),
             "overdue_minor",
         )

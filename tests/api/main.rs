@@ -12,6 +12,7 @@
 mod helpers;
 
 mod cli;
+mod collections;
 mod demo;
 mod health;
 mod schema;
