@@ -79,7 +79,9 @@ impl Db {
         };
         for connection in [&mut reader, &mut writer] {
             let statements = Arc::clone(&statements);
-            connection.set_metric_callback(move |_| {
+            connection.set_metric_callback(move |info| {
+                // The SQL text only: parameter values (which may be personal data) stay out.
+                tracing::trace!(target: "tahsilat::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
                 statements.fetch_add(1, Ordering::Relaxed);
             });
         }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
@@ -84,7 +84,9 @@ where
             .all(self.db.reader())
             .await
             .map_err(shared)?;
-        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        // Every key gets an answer, empty ones too, so the cache remembers "none".
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
         for row in rows {
             grouped.entry((self.parent_of)(&row)).or_default().push(row);
         }
@@ -232,28 +234,40 @@ impl Loader<Uuid> for OrganizationLoader {
     }
 }
 
+/// How long a loader gathers keys before it runs its one statement. Lists do not depend on it:
+/// they prefetch their relations (see `prefetch.rs`); it serves single objects' relations.
+pub const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
+
+fn batched<K, L>(loader: L) -> DataLoader<L, HashMapCache>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
+}
+
 /// Every loader of one request.
 pub struct Loaders {
-    pub organization: DataLoader<OrganizationLoader>,
-    pub customer: DataLoader<ById<customer::Entity>>,
-    pub invoice: DataLoader<ById<invoice::Entity>>,
-    pub payment: DataLoader<ById<payment::Entity>>,
-    pub user: DataLoader<ById<user::Entity>>,
-    pub contacts_of_customer: DataLoader<Children<contact::Entity>>,
-    pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>>,
-    pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>>,
-    pub balances: DataLoader<BalancesLoader>,
-    pub invoices_of_customer: DataLoader<ChildPages<invoice::Entity>>,
-    pub activities_of_customer: DataLoader<ChildPages<activity::Entity>>,
-    pub activities_of_invoice: DataLoader<ChildPages<activity::Entity>>,
-    pub invoice_count_of_customer: DataLoader<ChildCounts<invoice::Entity>>,
-    pub activity_count_of_customer: DataLoader<ChildCounts<activity::Entity>>,
-    pub activity_count_of_invoice: DataLoader<ChildCounts<activity::Entity>>,
+    pub organization: DataLoader<OrganizationLoader, HashMapCache>,
+    pub customer: DataLoader<ById<customer::Entity>, HashMapCache>,
+    pub invoice: DataLoader<ById<invoice::Entity>, HashMapCache>,
+    pub payment: DataLoader<ById<payment::Entity>, HashMapCache>,
+    pub user: DataLoader<ById<user::Entity>, HashMapCache>,
+    pub contacts_of_customer: DataLoader<Children<contact::Entity>, HashMapCache>,
+    pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
+    pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
+    pub balances: DataLoader<BalancesLoader, HashMapCache>,
+    pub invoices_of_customer: DataLoader<ChildPages<invoice::Entity>, HashMapCache>,
+    pub activities_of_customer: DataLoader<ChildPages<activity::Entity>, HashMapCache>,
+    pub activities_of_invoice: DataLoader<ChildPages<activity::Entity>, HashMapCache>,
+    pub invoice_count_of_customer: DataLoader<ChildCounts<invoice::Entity>, HashMapCache>,
+    pub activity_count_of_customer: DataLoader<ChildCounts<activity::Entity>, HashMapCache>,
+    pub activity_count_of_invoice: DataLoader<ChildCounts<activity::Entity>, HashMapCache>,
 }
 
 impl Loaders {
     pub fn new(db: &Db, org: OrganizationId, today: NaiveDate) -> Self {
-        fn by_id<E>(db: &Db, org: OrganizationId) -> DataLoader<ById<E>>
+        fn by_id<E>(db: &Db, org: OrganizationId) -> DataLoader<ById<E>, HashMapCache>
         where
             E: OrgScoped + Send + Sync + 'static,
             E::Model: Send + Sync + Clone + 'static,
@@ -263,7 +277,7 @@ impl Loaders {
                 org,
                 _entity: std::marker::PhantomData,
             };
-            DataLoader::new(loader, tokio::spawn)
+            batched(loader)
         }
         let db = db.clone();
         let children = |parent, parent_of, order| Children {
@@ -287,96 +301,67 @@ impl Loaders {
                 }
             };
         Self {
-            organization: DataLoader::new(
-                OrganizationLoader {
-                    db: db.clone(),
-                    org,
-                },
-                tokio::spawn,
-            ),
+            organization: batched(OrganizationLoader {
+                db: db.clone(),
+                org,
+            }),
             customer: by_id(&db, org),
             invoice: by_id(&db, org),
             payment: by_id(&db, org),
             user: by_id(&db, org),
-            contacts_of_customer: DataLoader::new(
-                Children::<contact::Entity> {
-                    db: db.clone(),
-                    org,
-                    parent: contact::Column::CustomerId,
-                    parent_of: |row| row.customer_id,
-                    order: contact::Column::CreatedAt,
-                },
-                tokio::spawn,
-            ),
-            allocations_of_invoice: DataLoader::new(
-                children(
-                    payment_allocation::Column::InvoiceId,
-                    |row: &payment_allocation::Model| row.invoice_id,
-                    payment_allocation::Column::CreatedAt,
-                ),
-                tokio::spawn,
-            ),
-            allocations_of_payment: DataLoader::new(
-                children(
-                    payment_allocation::Column::PaymentId,
-                    |row: &payment_allocation::Model| row.payment_id,
-                    payment_allocation::Column::CreatedAt,
-                ),
-                tokio::spawn,
-            ),
-            balances: DataLoader::new(
-                BalancesLoader {
-                    db: db.clone(),
-                    org,
-                    today,
-                },
-                tokio::spawn,
-            ),
-            invoices_of_customer: DataLoader::new(
-                ChildPages::<invoice::Entity> {
-                    db: db.clone(),
-                    org,
-                    parent: invoice::Column::CustomerId,
-                    parent_of: |row| Some(row.customer_id),
-                    order: (invoice::Column::DueDate, invoice::Column::Id),
-                    direction: Direction::Ascending,
-                    cursor_of: invoices::cursor_of,
-                    cursor_value: invoices::cursor_value,
-                },
-                tokio::spawn,
-            ),
-            activities_of_customer: DataLoader::new(
-                activity_pages(activity::Column::CustomerId, |row| Some(row.customer_id)),
-                tokio::spawn,
-            ),
-            activities_of_invoice: DataLoader::new(
-                activity_pages(activity::Column::InvoiceId, |row| row.invoice_id),
-                tokio::spawn,
-            ),
-            invoice_count_of_customer: DataLoader::new(
-                ChildCounts::<invoice::Entity> {
-                    db: db.clone(),
-                    org,
-                    parent: invoice::Column::CustomerId,
-                },
-                tokio::spawn,
-            ),
-            activity_count_of_customer: DataLoader::new(
-                ChildCounts::<activity::Entity> {
-                    db: db.clone(),
-                    org,
-                    parent: activity::Column::CustomerId,
-                },
-                tokio::spawn,
-            ),
-            activity_count_of_invoice: DataLoader::new(
-                ChildCounts::<activity::Entity> {
-                    db: db.clone(),
-                    org,
-                    parent: activity::Column::InvoiceId,
-                },
-                tokio::spawn,
-            ),
+            contacts_of_customer: batched(Children::<contact::Entity> {
+                db: db.clone(),
+                org,
+                parent: contact::Column::CustomerId,
+                parent_of: |row| row.customer_id,
+                order: contact::Column::CreatedAt,
+            }),
+            allocations_of_invoice: batched(children(
+                payment_allocation::Column::InvoiceId,
+                |row: &payment_allocation::Model| row.invoice_id,
+                payment_allocation::Column::CreatedAt,
+            )),
+            allocations_of_payment: batched(children(
+                payment_allocation::Column::PaymentId,
+                |row: &payment_allocation::Model| row.payment_id,
+                payment_allocation::Column::CreatedAt,
+            )),
+            balances: batched(BalancesLoader {
+                db: db.clone(),
+                org,
+                today,
+            }),
+            invoices_of_customer: batched(ChildPages::<invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: invoice::Column::CustomerId,
+                parent_of: |row| Some(row.customer_id),
+                order: (invoice::Column::DueDate, invoice::Column::Id),
+                direction: Direction::Ascending,
+                cursor_of: invoices::cursor_of,
+                cursor_value: invoices::cursor_value,
+            }),
+            activities_of_customer: batched(activity_pages(activity::Column::CustomerId, |row| {
+                Some(row.customer_id)
+            })),
+            activities_of_invoice: batched(activity_pages(activity::Column::InvoiceId, |row| {
+                row.invoice_id
+            })),
+            invoice_count_of_customer: batched(ChildCounts::<invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: invoice::Column::CustomerId,
+            }),
+            activity_count_of_customer: batched(ChildCounts::<activity::Entity> {
+                db: db.clone(),
+                org,
+                parent: activity::Column::CustomerId,
+            }),
+            activity_count_of_invoice: batched(ChildCounts::<activity::Entity> {
+                db: db.clone(),
+                org,
+                parent: activity::Column::InvoiceId,
+            }),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod loaders;
 pub mod mutation;
 pub mod payloads;
+pub mod prefetch;
 pub mod query;
 pub mod scalars;
 pub mod types;

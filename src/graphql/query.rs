@@ -11,6 +11,7 @@ use super::connection::{
 use super::context::ContextExt;
 use super::errors::GqlResultExt;
 use super::inputs::{ActivityFilter, CustomerFilter, InvoiceFilter};
+use super::prefetch;
 use super::scalars::Decimal;
 use super::types::activity::Activity;
 use super::types::customer::Customer;
@@ -101,6 +102,11 @@ impl QueryRoot {
         let page = customers::page(&app.db, select.clone(), &request)
             .await
             .gql()?;
+        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::customers(&*ctx.loaders().gql()?, node, rows)
+            .await
+            .gql()?;
         Ok(Connection::new(page, &request, Customer, counter(&app.db, select)).into())
     }
 
@@ -146,6 +152,11 @@ impl QueryRoot {
         let page = invoices::page(&app.db, select.clone(), &request)
             .await
             .gql()?;
+        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::invoices(&*ctx.loaders().gql()?, node, rows)
+            .await
+            .gql()?;
         Ok(Connection::new(page, &request, Invoice, counter(&app.db, select)).into())
     }
 
@@ -187,6 +198,11 @@ impl QueryRoot {
         });
         let select = activities::filtered(viewer.organization_id, &filter);
         let page = activities::page(&app.db, select.clone(), &request)
+            .await
+            .gql()?;
+        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::activities(&*ctx.loaders().gql()?, node, rows)
             .await
             .gql()?;
         Ok(Connection::new(page, &request, Activity, counter(&app.db, select)).into())

@@ -96,7 +96,12 @@ impl TestDatabase {
 
     /// Settings for this database, port 0, and mail into the test's folder.
     pub fn config(&self) -> Config {
-        let values = [
+        self.config_with(&[])
+    }
+
+    /// The test settings with some variables set differently.
+    pub fn config_with(&self, extra: &[(&str, &str)]) -> Config {
+        let mut values = vec![
             ("TAHSILAT_DATABASE_URL".to_owned(), self.url.clone()),
             ("TAHSILAT_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
             (
@@ -108,9 +113,16 @@ impl TestDatabase {
                 "5".to_owned(),
             ),
         ];
+        // Later entries win.
+        values.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         Config::from_lookup(|key| {
             values
                 .iter()
+                .rev()
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.clone())
         })
@@ -191,9 +203,14 @@ impl TestApp {
 
     /// Starts the application on an existing test database.
     pub async fn spawn_on(database: TestDatabase) -> TestApp {
+        Self::spawn_configured(database, &[]).await
+    }
+
+    /// Starts the application with some settings changed.
+    pub async fn spawn_configured(database: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
         // A realistic "now" that tests can move; the date matters for due dates.
         let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap());
-        let app = App::build_with_clock(database.config(), Arc::new(clock.clone()))
+        let app = App::build_with_clock(database.config_with(extra), Arc::new(clock.clone()))
             .await
             .expect("the application starts");
         let address = format!("http://{}", app.local_addr());
@@ -252,6 +269,13 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The authenticated caller a token stands for, for calling services directly.
+    pub async fn viewer(&self, token: &str) -> tahsilat::services::users::Viewer {
+        tahsilat::services::users::authenticate(&self.state.db, &self.clock, token)
+            .await
+            .unwrap()
     }
 
     /// POSTs a GraphQL operation with the token; returns the status and the JSON body.

@@ -14,6 +14,8 @@ mod helpers;
 mod cli;
 mod collections;
 mod demo;
+mod hardening;
 mod health;
+mod lists;
 mod schema;
 mod tenancy;

@@ -1,0 +1,275 @@
+//! Loads a list's relations level by level before its fields resolve.
+//!
+//! DataLoaders batch the keys that arrive within a short window, but the executor hands out the
+//! items of a long list in turns, so on a busy machine one relation of one page can split into
+//! several batches. A list resolver therefore walks its selection once (`look_ahead`) and loads
+//! each selected relation for the whole page with one `load_many`, recursively; the resolvers then
+//! find everything in the loaders' caches. A page costs one statement per relation it shows,
+//! however many rows it has.
+
+use std::collections::HashSet;
+
+use async_graphql::{Lookahead, Value};
+use futures_util::future::BoxFuture;
+use uuid::Uuid;
+
+use super::loaders::Loaders;
+use crate::entities::{activity, customer, invoice, payment, user};
+use crate::error::AppResult;
+use crate::services::listing::PageRequest;
+
+fn unique(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut seen = HashSet::new();
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
+}
+
+/// The page each selection of a nested connection asks for (aliases may ask for several).
+fn page_requests(selection: &Lookahead<'_>) -> Vec<PageRequest> {
+    selection
+        .selection_fields()
+        .iter()
+        .filter_map(|field| {
+            let arguments = field.arguments().ok()?;
+            let argument = |name: &str| {
+                arguments
+                    .iter()
+                    .find(|(key, _)| key.as_str() == name)
+                    .map(|(_, value)| value)
+            };
+            let first = match argument("first") {
+                Some(Value::Number(number)) => Some(i32::try_from(number.as_i64()?).ok()?),
+                _ => None,
+            };
+            let after = match argument("after") {
+                Some(Value::String(cursor)) => Some(cursor.as_str()),
+                _ => None,
+            };
+            PageRequest::new(first, after).ok()
+        })
+        .collect()
+}
+
+pub fn invoices<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<invoice::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids = unique(rows.iter().map(|row| row.id));
+        let selected = node.field("customer");
+        if selected.exists() {
+            let found = loaders
+                .customer
+                .load_many(unique(rows.iter().map(|row| row.customer_id)))
+                .await?;
+            customers(loaders, selected, found.into_values().collect()).await?;
+        }
+        let selected = node.field("payments");
+        if selected.exists() {
+            let allocations = loaders
+                .allocations_of_invoice
+                .load_many(ids.iter().copied())
+                .await?;
+            let payment_ids = unique(
+                allocations
+                    .values()
+                    .flatten()
+                    .map(|allocation| allocation.payment_id),
+            );
+            let found = loaders.payment.load_many(payment_ids).await?;
+            payments(loaders, selected, found.into_values().collect()).await?;
+        }
+        let selected = node.field("activities");
+        if selected.exists() {
+            for request in page_requests(&selected) {
+                let keys = ids.iter().map(|id| (*id, request.clone()));
+                let pages = loaders.activities_of_invoice.load_many(keys).await?;
+                let found = pages
+                    .into_values()
+                    .flat_map(|page| page.items.into_iter().map(|(_, row)| row))
+                    .collect();
+                activities(loaders, selected.field("edges").field("node"), found).await?;
+            }
+            if selected.field("totalCount").exists() {
+                loaders
+                    .activity_count_of_invoice
+                    .load_many(ids.iter().copied())
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn customers<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<customer::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids = unique(rows.iter().map(|row| row.id));
+        if node.field("openBalance").exists() || node.field("overdueBalance").exists() {
+            loaders.balances.load_many(ids.iter().copied()).await?;
+        }
+        if node.field("contacts").exists() {
+            loaders
+                .contacts_of_customer
+                .load_many(ids.iter().copied())
+                .await?;
+        }
+        let selected = node.field("assignedCollector");
+        if selected.exists() {
+            let found = loaders
+                .user
+                .load_many(unique(
+                    rows.iter().filter_map(|row| row.assigned_collector_id),
+                ))
+                .await?;
+            users(loaders, selected, found.into_values().collect()).await?;
+        }
+        let selected = node.field("invoices");
+        if selected.exists() {
+            for request in page_requests(&selected) {
+                let keys = ids.iter().map(|id| (*id, request.clone()));
+                let pages = loaders.invoices_of_customer.load_many(keys).await?;
+                let found = pages
+                    .into_values()
+                    .flat_map(|page| page.items.into_iter().map(|(_, row)| row))
+                    .collect();
+                invoices(loaders, selected.field("edges").field("node"), found).await?;
+            }
+            if selected.field("totalCount").exists() {
+                loaders
+                    .invoice_count_of_customer
+                    .load_many(ids.iter().copied())
+                    .await?;
+            }
+        }
+        let selected = node.field("activities");
+        if selected.exists() {
+            for request in page_requests(&selected) {
+                let keys = ids.iter().map(|id| (*id, request.clone()));
+                let pages = loaders.activities_of_customer.load_many(keys).await?;
+                let found = pages
+                    .into_values()
+                    .flat_map(|page| page.items.into_iter().map(|(_, row)| row))
+                    .collect();
+                activities(loaders, selected.field("edges").field("node"), found).await?;
+            }
+            if selected.field("totalCount").exists() {
+                loaders
+                    .activity_count_of_customer
+                    .load_many(ids.iter().copied())
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn payments<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<payment::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids = unique(rows.iter().map(|row| row.id));
+        let selected = node.field("customer");
+        if selected.exists() {
+            let found = loaders
+                .customer
+                .load_many(unique(rows.iter().map(|row| row.customer_id)))
+                .await?;
+            customers(loaders, selected, found.into_values().collect()).await?;
+        }
+        let selected = node.field("allocations");
+        if selected.exists() || node.field("unappliedAmount").exists() {
+            let allocations = loaders
+                .allocations_of_payment
+                .load_many(ids.iter().copied())
+                .await?;
+            let invoice = selected.field("invoice");
+            if invoice.exists() {
+                let invoice_ids = unique(
+                    allocations
+                        .values()
+                        .flatten()
+                        .map(|allocation| allocation.invoice_id),
+                );
+                let found = loaders.invoice.load_many(invoice_ids).await?;
+                invoices(loaders, invoice, found.into_values().collect()).await?;
+            }
+        }
+        let selected = node.field("recordedBy");
+        if selected.exists() {
+            let found = loaders
+                .user
+                .load_many(unique(rows.iter().filter_map(|row| row.recorded_by)))
+                .await?;
+            users(loaders, selected, found.into_values().collect()).await?;
+        }
+        Ok(())
+    })
+}
+
+pub fn activities<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<activity::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let selected = node.field("customer");
+        if selected.exists() {
+            let found = loaders
+                .customer
+                .load_many(unique(rows.iter().map(|row| row.customer_id)))
+                .await?;
+            customers(loaders, selected, found.into_values().collect()).await?;
+        }
+        let selected = node.field("invoice");
+        if selected.exists() {
+            let found = loaders
+                .invoice
+                .load_many(unique(rows.iter().filter_map(|row| row.invoice_id)))
+                .await?;
+            invoices(loaders, selected, found.into_values().collect()).await?;
+        }
+        let selected = node.field("actor");
+        if selected.exists() {
+            let found = loaders
+                .user
+                .load_many(unique(rows.iter().filter_map(|row| row.actor_user_id)))
+                .await?;
+            users(loaders, selected, found.into_values().collect()).await?;
+        }
+        Ok(())
+    })
+}
+
+pub fn users<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<user::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if node.field("organization").exists() {
+            loaders
+                .organization
+                .load_many(unique(rows.iter().map(|row| row.organization_id)))
+                .await?;
+        }
+        Ok(())
+    })
+}
