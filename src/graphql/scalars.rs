@@ -44,7 +44,7 @@ fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
     let plain = !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit())
-        && (fraction.is_empty() == !digits.contains('.'));
+        && fraction.is_empty() != digits.contains('.');
     if !plain {
         return None;
     }

@@ -173,59 +173,58 @@ pub async fn update(
     let mut checks = Validation::new();
     let mut row: customer::ActiveModel = existing.clone().into();
     let mut changed = Vec::new();
-    if let Some(name) = &changes.name {
-        if let Some(name) = checks.take(rules::required_text(name, 300, &["name"])) {
-            row.name = Set(name);
-            changed.push("name");
-        }
+    if let Some(name) = &changes.name
+        && let Some(name) = checks.take(rules::required_text(name, 300, &["name"]))
+    {
+        row.name = Set(name);
+        changed.push("name");
     }
-    if let Some(external_ref) = &changes.external_ref {
-        if let Some(external_ref) = checks.take(rules::optional_text(
+    if let Some(external_ref) = &changes.external_ref
+        && let Some(external_ref) = checks.take(rules::optional_text(
             external_ref.as_deref(),
             100,
             &["externalRef"],
-        )) {
-            if let Some(reference) = &external_ref {
-                check_external_ref_free(&txn, org, reference, Some(existing.id), &mut checks)
-                    .await?;
-            }
-            row.external_ref = Set(external_ref);
-            changed.push("externalRef");
+        ))
+    {
+        if let Some(reference) = &external_ref {
+            check_external_ref_free(&txn, org, reference, Some(existing.id), &mut checks).await?;
         }
+        row.external_ref = Set(external_ref);
+        changed.push("externalRef");
     }
-    if let Some(tax_id) = &changes.tax_id {
-        if let Some(tax_id) = checks.take(rules::optional_tax_id(tax_id.as_deref(), &["taxId"])) {
-            row.tax_id = Set(tax_id);
-            changed.push("taxId");
-        }
+    if let Some(tax_id) = &changes.tax_id
+        && let Some(tax_id) = checks.take(rules::optional_tax_id(tax_id.as_deref(), &["taxId"]))
+    {
+        row.tax_id = Set(tax_id);
+        changed.push("taxId");
     }
-    if let Some(email) = &changes.email {
-        if let Some(email) = checks.take(rules::optional_email(email.as_deref(), &["email"])) {
-            row.email = Set(email);
-            changed.push("email");
-        }
+    if let Some(email) = &changes.email
+        && let Some(email) = checks.take(rules::optional_email(email.as_deref(), &["email"]))
+    {
+        row.email = Set(email);
+        changed.push("email");
     }
-    if let Some(phone) = &changes.phone {
-        if let Some(phone) = checks.take(rules::optional_text(phone.as_deref(), 40, &["phone"])) {
-            row.phone = Set(phone);
-            changed.push("phone");
-        }
+    if let Some(phone) = &changes.phone
+        && let Some(phone) = checks.take(rules::optional_text(phone.as_deref(), 40, &["phone"]))
+    {
+        row.phone = Set(phone);
+        changed.push("phone");
     }
-    if let Some(address) = &changes.address {
-        if let Some(address) = checks.take(rules::optional_text(
+    if let Some(address) = &changes.address
+        && let Some(address) = checks.take(rules::optional_text(
             address.as_deref(),
             1_000,
             &["address"],
-        )) {
-            row.address = Set(address);
-            changed.push("address");
-        }
+        ))
+    {
+        row.address = Set(address);
+        changed.push("address");
     }
-    if let Some(terms) = changes.payment_terms_days {
-        if let Some(terms) = checks.take(rules::payment_terms(terms, &["paymentTermsDays"])) {
-            row.payment_terms_days = Set(terms);
-            changed.push("paymentTermsDays");
-        }
+    if let Some(terms) = changes.payment_terms_days
+        && let Some(terms) = checks.take(rules::payment_terms(terms, &["paymentTermsDays"]))
+    {
+        row.payment_terms_days = Set(terms);
+        changed.push("paymentTermsDays");
     }
     if let Some(collector) = changes.assigned_collector_id {
         if let Some(collector) = collector {

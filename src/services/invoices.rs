@@ -314,9 +314,8 @@ pub async fn balances(
     customers: &[Uuid],
     today: NaiveDate,
 ) -> AppResult<HashMap<Uuid, Balances>> {
-    let balance: SimpleExpr = Expr::col(invoice::Column::TotalMinor)
-        .sub(Expr::col(invoice::Column::PaidMinor))
-        .into();
+    let balance: SimpleExpr =
+        Expr::col(invoice::Column::TotalMinor).sub(Expr::col(invoice::Column::PaidMinor));
     let rows: Vec<(Uuid, String, i64, i64)> = invoice::Entity::in_org(organization)
         .select_only()
         .column(invoice::Column::CustomerId)
