@@ -17,5 +17,6 @@ mod demo;
 mod hardening;
 mod health;
 mod lists;
+mod operations;
 mod schema;
 mod tenancy;

@@ -1,0 +1,62 @@
+//! Every example in `graphql/operations/` runs against the real server, so none can rot.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::collections::Team;
+use crate::helpers::TestApp;
+
+fn operation(name: &str) -> String {
+    let path = format!("{}/graphql/operations/{name}.graphql", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// Runs an example; it must answer without errors or userErrors.
+async fn run(app: &TestApp, token: &str, name: &str, variables: Value, ran: &mut BTreeSet<String>) -> Value {
+    let (status, body) = app.graphql(token, &operation(name), variables).await;
+    assert_eq!(status, 200, "{name}: {body}");
+    assert!(body.get("errors").is_none(), "{name}: {body}");
+    let data = body["data"].as_object().unwrap().values().next().unwrap().clone();
+    if let Some(errors) = data.get("userErrors") {
+        assert_eq!(errors, &json!([]), "{name}: {body}");
+    }
+    ran.insert(name.to_owned());
+    data
+}
+
+on_both_databases! {
+    async fn every_example_operation_runs(app) {
+        let team = Team::new(&app, "ornek").await;
+        let mut ran = BTreeSet::new();
+        run(&app, &team.viewer, "viewer", json!({}), &mut ran).await;
+        let customer = run(&app, &team.manager, "createCustomer", json!({"input": {"name": "Örnek Yapı A.Ş.", "taxId": "1234567890", "paymentTermsDays": 30}}), &mut ran).await;
+        let customer = customer["customer"]["id"].clone();
+        run(&app, &team.manager, "addContact", json!({"input": {"customerId": customer, "name": "Ayşe Kaya", "role": "Muhasebe", "email": "ayse@ornek.com.tr"}}), &mut ran).await;
+        run(&app, &team.manager, "updateCustomer", json!({"input": {"id": customer, "phone": "+90 212 555 00 00"}}), &mut ran).await;
+        let invoice = run(&app, &team.manager, "createInvoice", json!({"input": {"customerId": customer, "number": "ORN-1", "issueDate": "2026-10-01", "currency": "TRY", "total": "1250.50"}}), &mut ran).await;
+        let invoice = invoice["invoice"]["id"].clone();
+        let spare = run(&app, &team.manager, "createInvoice", json!({"input": {"customerId": customer, "number": "ORN-2", "issueDate": "2026-11-01", "currency": "TRY", "total": "99.90"}}), &mut ran).await;
+        run(&app, &team.collector, "logActivity", json!({"input": {"kind": "CALL", "customerId": customer, "invoiceId": invoice, "note": "Arandı, ödeme sözü alındı."}}), &mut ran).await;
+        run(&app, &team.collector, "recordPayment", json!({"input": {"customerId": customer, "amount": "500.00", "currency": "TRY", "method": "BANK_TRANSFER", "reference": "EFT-1"}}), &mut ran).await;
+        run(&app, &team.manager, "voidInvoice", json!({"input": {"id": spare["invoice"]["id"], "reason": "Hatalı kesildi"}}), &mut ran).await;
+        let customers = run(&app, &team.viewer, "customers", json!({}), &mut ran).await;
+        assert_eq!(customers["totalCount"], 1);
+        run(&app, &team.viewer, "customer", json!({"id": customer}), &mut ran).await;
+        let invoices = run(&app, &team.viewer, "invoices", json!({}), &mut ran).await;
+        assert_eq!(invoices["edges"][0]["node"]["balance"]["amount"], "750.50");
+        run(&app, &team.viewer, "invoice", json!({"id": invoice}), &mut ran).await;
+        run(&app, &team.viewer, "activities", json!({"kinds": ["CALL", "PAYMENT_RECORDED"]}), &mut ran).await;
+        run(&app, &team.admin, "createUser", json!({"input": {"email": "yeni@ornek.com.tr", "name": "Yeni Tahsildar", "role": "COLLECTOR"}}), &mut ran).await;
+        let options = run(&app, &team.viewer, "installmentOptions", json!({"amount": "1250.50", "currency": "TRY"}), &mut ran).await;
+        assert_eq!(options.as_array().unwrap().len(), 6);
+
+        let files: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "graphql"))
+            .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(files, ran, "every example in graphql/operations must run here");
+    }
+}
