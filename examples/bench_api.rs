@@ -85,7 +85,11 @@ where
     }
 }
 
-async fn seed(state: &tahsilat::state::AppState, organization: OrganizationId, today: NaiveDate) -> Result<Duration, Box<dyn Error>> {
+async fn seed(
+    state: &tahsilat::state::AppState,
+    organization: OrganizationId,
+    today: NaiveDate,
+) -> Result<Duration, Box<dyn Error>> {
     let started = Instant::now();
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -113,7 +117,9 @@ async fn seed(state: &tahsilat::state::AppState, organization: OrganizationId, t
         });
     }
     for chunk in customers.chunks(1_000) {
-        customer::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        customer::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
     }
     let mut batch = Vec::with_capacity(1_000);
     let mut number = 0_u64;
@@ -148,7 +154,9 @@ async fn seed(state: &tahsilat::state::AppState, organization: OrganizationId, t
                 updated_at: Set(now),
             });
             if batch.len() == 1_000 {
-                invoice::Entity::insert_many(std::mem::take(&mut batch)).exec(&txn).await?;
+                invoice::Entity::insert_many(std::mem::take(&mut batch))
+                    .exec(&txn)
+                    .await?;
             }
         }
     }
@@ -156,6 +164,9 @@ async fn seed(state: &tahsilat::state::AppState, organization: OrganizationId, t
         invoice::Entity::insert_many(batch).exec(&txn).await?;
     }
     txn.commit().await?;
+    // Planner statistics, as a database in service has them (autovacuum / a periodic ANALYZE).
+    use sea_orm::ConnectionTrait as _;
+    state.db.writer().execute_unprepared("ANALYZE").await?;
     Ok(started.elapsed())
 }
 
@@ -170,7 +181,11 @@ async fn bench(label: &str, url: String, seconds: u64) -> Result<(), Box<dyn Err
         }
     };
     let config = Config::from_lookup(lookup)?;
-    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).single().ok_or("clock")?);
+    let clock = FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
+            .single()
+            .ok_or("clock")?,
+    );
     let app = App::build_with_clock(config, Arc::new(clock.clone())).await?;
     let state = app.state().clone();
     let address = format!("http://{}/graphql", app.local_addr());
@@ -179,19 +194,29 @@ async fn bench(label: &str, url: String, seconds: u64) -> Result<(), Box<dyn Err
         let _ = stopped.await;
     }));
 
-    let admin = provision_user(&state.db, &clock, NewUser {
-        organization_name: "Bench A.Ş.".into(),
-        email: "bench@example.com.tr".into(),
-        name: None,
-        role: Role::Viewer,
-    })
+    let admin = provision_user(
+        &state.db,
+        &clock,
+        NewUser {
+            organization_name: "Bench A.Ş.".into(),
+            email: "bench@example.com.tr".into(),
+            name: None,
+            role: Role::Viewer,
+        },
+    )
     .await?;
     let organization = OrganizationId(admin.organization.id);
     let seeded = seed(&state, organization, clock.today()).await?;
     let token = admin.token;
-    eprintln!("{label}: seeded {CUSTOMERS} customers and {} invoices in {:.1} s", CUSTOMERS * INVOICES_PER_CUSTOMER, seeded.as_secs_f64());
+    eprintln!(
+        "{label}: seeded {CUSTOMERS} customers and {} invoices in {:.1} s",
+        CUSTOMERS * INVOICES_PER_CUSTOMER,
+        seeded.as_secs_f64()
+    );
 
-    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
     let body = json!({"query": QUERY}).to_string();
     // Warm up caches and connections; check the answer once.
     let answer: serde_json::Value = client
@@ -203,28 +228,50 @@ async fn bench(label: &str, url: String, seconds: u64) -> Result<(), Box<dyn Err
         .await?
         .json()
         .await?;
-    let rows = answer["data"]["invoices"]["edges"].as_array().map_or(0, Vec::len);
+    let rows = answer["data"]["invoices"]["edges"]
+        .as_array()
+        .map_or(0, Vec::len);
     if rows != 50 {
         return Err(format!("unexpected answer: {answer}").into());
     }
     let before = state.db.statement_count();
     for _ in 0..20 {
-        client.post(&address).bearer_auth(&token).header("content-type", "application/json").body(body.clone()).send().await?;
+        client
+            .post(&address)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await?;
     }
     let statements_per_request = (state.db.statement_count() - before) as f64 / 20.0;
 
     println!("| {label} | GraphQL over HTTP | clients | requests/s | p50 ms | p99 ms |");
     let mut http = Vec::new();
     for clients in [1, 32] {
-        let (client, address, token, body) = (client.clone(), address.clone(), token.clone(), body.clone());
+        let (client, address, token, body) =
+            (client.clone(), address.clone(), token.clone(), body.clone());
         let stats = measure(clients, seconds, move || {
-            let (client, address, token, body) = (client.clone(), address.clone(), token.clone(), body.clone());
+            let (client, address, token, body) =
+                (client.clone(), address.clone(), token.clone(), body.clone());
             async move {
-                let _ = client.post(&address).bearer_auth(&token).header("content-type", "application/json").body(body).send().await.map(|r| r.bytes());
+                let _ = client
+                    .post(&address)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.bytes());
             }
         })
         .await;
-        println!("| {label} | http | {clients} | {:.0} | {:.2} | {:.2} |", stats.per_second(), stats.percentile(0.5), stats.percentile(0.99));
+        println!(
+            "| {label} | http | {clients} | {:.0} | {:.2} | {:.2} |",
+            stats.per_second(),
+            stats.percentile(0.5),
+            stats.percentile(0.99)
+        );
         http.push(stats.per_second());
     }
 
@@ -234,11 +281,31 @@ async fn bench(label: &str, url: String, seconds: u64) -> Result<(), Box<dyn Err
         let stats = measure(clients, seconds, move || {
             let (db, token, clock) = (db.clone(), token.clone(), clock.clone());
             async move {
-                let Ok(viewer) = authenticate(&db, &clock, &token).await else { return };
-                let filter = InvoiceFilter { overdue: Some(true), ..InvoiceFilter::default() };
-                let request = PageRequest { first: 50, after: None };
-                let Ok(rows) = page(&db, filtered(viewer.organization_id, &filter, today), &request).await else { return };
-                let ids: Vec<uuid::Uuid> = rows.items.iter().map(|(_, invoice)| invoice.customer_id).collect();
+                let Ok(viewer) = authenticate(&db, &clock, &token).await else {
+                    return;
+                };
+                let filter = InvoiceFilter {
+                    overdue: Some(true),
+                    ..InvoiceFilter::default()
+                };
+                let request = PageRequest {
+                    first: 50,
+                    after: None,
+                };
+                let Ok(rows) = page(
+                    &db,
+                    filtered(viewer.organization_id, &filter, today),
+                    &request,
+                )
+                .await
+                else {
+                    return;
+                };
+                let ids: Vec<uuid::Uuid> = rows
+                    .items
+                    .iter()
+                    .map(|(_, invoice)| invoice.customer_id)
+                    .collect();
                 let _ = customer::Entity::find()
                     .filter(customer::Column::OrganizationId.eq(viewer.organization_id.0))
                     .filter(customer::Column::Id.is_in(ids))
@@ -265,25 +332,38 @@ async fn bench(label: &str, url: String, seconds: u64) -> Result<(), Box<dyn Err
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let option = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let seconds: u64 = option("--seconds").map_or(Ok(10), |s| s.parse())?;
     match option("--postgres") {
         Some(server) => {
             let name = format!("tahsilat_bench_{}", uuid::Uuid::now_v7().simple());
             let url = match server.rsplit_once('/') {
                 Some((base, _)) => format!("{base}/{name}"),
-                None => return Err("--postgres takes a URL such as postgres://postgres@127.0.0.1:5432/postgres".into()),
+                None => return Err(
+                    "--postgres takes a URL such as postgres://postgres@127.0.0.1:5432/postgres"
+                        .into(),
+                ),
             };
             let outcome = bench("PostgreSQL", url, seconds).await;
             use sea_orm::sqlx::{self, Connection as _};
-            if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
+            if args.iter().any(|a| a == "--keep") {
+                eprintln!("kept database {name}");
+            } else if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
                 let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(&mut admin)
+                    .await;
             }
             outcome
         }
         None => {
-            let dir = std::env::temp_dir().join(format!("tahsilat-bench-{}", uuid::Uuid::now_v7().simple()));
+            let dir = std::env::temp_dir()
+                .join(format!("tahsilat-bench-{}", uuid::Uuid::now_v7().simple()));
             std::fs::create_dir_all(&dir)?;
             let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
             let outcome = bench("SQLite", url, seconds).await;

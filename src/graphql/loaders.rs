@@ -234,16 +234,16 @@ impl Loader<Uuid> for OrganizationLoader {
     }
 }
 
-/// How long a loader gathers keys before it runs its one statement. Lists do not depend on it:
-/// they prefetch their relations (see `prefetch.rs`); it serves single objects' relations.
-pub const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
-
+/// Loaders run at once, with every key of the call: lists load their relations for the whole
+/// page in one call (see `prefetch.rs`), so there is nothing to wait for, and a single object's
+/// relation is one key anyway. Waiting for siblings instead would cost every request a timer per
+/// level, and still split a long list into several statements on a busy machine.
 fn batched<K, L>(loader: L) -> DataLoader<L, HashMapCache>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: Loader<K>,
 {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).max_batch_size(1)
 }
 
 /// Every loader of one request.

@@ -1,22 +1,22 @@
 //! Loads a list's relations level by level before its fields resolve.
 //!
-//! DataLoaders batch the keys that arrive within a short window, but the executor hands out the
-//! items of a long list in turns, so on a busy machine one relation of one page can split into
-//! several batches. A list resolver therefore walks its selection once (`look_ahead`) and loads
-//! each selected relation for the whole page with one `load_many`, recursively; the resolvers then
-//! find everything in the loaders' caches. A page costs one statement per relation it shows,
-//! however many rows it has.
+//! A list resolver walks its selection once (`look_ahead`) and loads each selected relation for
+//! the whole page with one `load_many`, level by level; the fields then find everything in the
+//! loaders' caches. A page costs one statement per relation it shows, however many rows it has,
+//! and no time is spent waiting for sibling resolvers to ask for their keys.
 
 use std::collections::HashSet;
 
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Lookahead, Value};
 use futures_util::future::BoxFuture;
 use uuid::Uuid;
 
-use super::loaders::Loaders;
+use super::loaders::{ChildPages, Loaders};
 use crate::entities::{activity, customer, invoice, payment, user};
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
+use crate::services::scope::OrgScoped;
 
 fn unique(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
     let mut seen = HashSet::new();
@@ -47,6 +47,31 @@ fn page_requests(selection: &Lookahead<'_>) -> Vec<PageRequest> {
             PageRequest::new(first, after).ok()
         })
         .collect()
+}
+
+/// The rows of every page a nested connection's selections ask for, for all parents at once.
+async fn pages_of<E>(
+    loader: &DataLoader<ChildPages<E>, HashMapCache>,
+    parents: &[Uuid],
+    selection: &Lookahead<'_>,
+) -> AppResult<Vec<E::Model>>
+where
+    E: OrgScoped + Default + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+    E::Column: Send + Sync,
+{
+    let mut rows = Vec::new();
+    for request in page_requests(selection) {
+        let pages = loader
+            .load_many(parents.iter().map(|id| (*id, request.clone())))
+            .await?;
+        rows.extend(
+            pages
+                .into_values()
+                .flat_map(|page| page.items.into_iter().map(|(_, row)| row)),
+        );
+    }
+    Ok(rows)
 }
 
 pub fn invoices<'a>(
@@ -84,15 +109,8 @@ pub fn invoices<'a>(
         }
         let selected = node.field("activities");
         if selected.exists() {
-            for request in page_requests(&selected) {
-                let keys = ids.iter().map(|id| (*id, request.clone()));
-                let pages = loaders.activities_of_invoice.load_many(keys).await?;
-                let found = pages
-                    .into_values()
-                    .flat_map(|page| page.items.into_iter().map(|(_, row)| row))
-                    .collect();
-                activities(loaders, selected.field("edges").field("node"), found).await?;
-            }
+            let found = pages_of(&loaders.activities_of_invoice, &ids, &selected).await?;
+            activities(loaders, selected.field("edges").field("node"), found).await?;
             if selected.field("totalCount").exists() {
                 loaders
                     .activity_count_of_invoice
@@ -135,15 +153,8 @@ pub fn customers<'a>(
         }
         let selected = node.field("invoices");
         if selected.exists() {
-            for request in page_requests(&selected) {
-                let keys = ids.iter().map(|id| (*id, request.clone()));
-                let pages = loaders.invoices_of_customer.load_many(keys).await?;
-                let found = pages
-                    .into_values()
-                    .flat_map(|page| page.items.into_iter().map(|(_, row)| row))
-                    .collect();
-                invoices(loaders, selected.field("edges").field("node"), found).await?;
-            }
+            let found = pages_of(&loaders.invoices_of_customer, &ids, &selected).await?;
+            invoices(loaders, selected.field("edges").field("node"), found).await?;
             if selected.field("totalCount").exists() {
                 loaders
                     .invoice_count_of_customer
@@ -153,15 +164,8 @@ pub fn customers<'a>(
         }
         let selected = node.field("activities");
         if selected.exists() {
-            for request in page_requests(&selected) {
-                let keys = ids.iter().map(|id| (*id, request.clone()));
-                let pages = loaders.activities_of_customer.load_many(keys).await?;
-                let found = pages
-                    .into_values()
-                    .flat_map(|page| page.items.into_iter().map(|(_, row)| row))
-                    .collect();
-                activities(loaders, selected.field("edges").field("node"), found).await?;
-            }
+            let found = pages_of(&loaders.activities_of_customer, &ids, &selected).await?;
+            activities(loaders, selected.field("edges").field("node"), found).await?;
             if selected.field("totalCount").exists() {
                 loaders
                     .activity_count_of_customer

@@ -18,7 +18,6 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{ContactId, CustomerId, OrganizationId};
-use crate::domain::invoice::InvoiceStatus;
 use crate::domain::role::Role;
 use crate::entities::{contact, customer, invoice, organization, user};
 use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
@@ -390,9 +389,7 @@ pub fn filtered(
             .from(invoice::Entity)
             .and_where(invoice::Column::OrganizationId.eq(organization.0))
             .and_where(invoice::Column::DueDate.lt(today))
-            .and_where(
-                invoice::Column::Status.is_in([InvoiceStatus::Open, InvoiceStatus::PartiallyPaid]),
-            )
+            .and_where(super::invoices::unpaid())
             .to_owned();
         select = if has_overdue {
             select.filter(customer::Column::Id.in_subquery(overdue))

@@ -27,8 +27,11 @@ use crate::domain::role::Role;
 use crate::entities::{customer, invoice, payment_allocation};
 use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
 
-/// Statuses that still expect money.
-pub const UNPAID: [InvoiceStatus; 2] = [InvoiceStatus::Open, InvoiceStatus::PartiallyPaid];
+/// Unpaid invoices (OPEN, PARTIALLY_PAID): `status IN ('OPEN', 'PARTIALLY_PAID')` with the values written out: a planner can use the
+/// partial index `ix_invoices_unpaid_due` only for a condition it can see, not for parameters.
+pub fn unpaid() -> SimpleExpr {
+    Expr::cust("\"invoices\".\"status\" IN ('OPEN', 'PARTIALLY_PAID')")
+}
 
 #[derive(Debug, Clone)]
 pub struct NewInvoice {
@@ -233,7 +236,7 @@ pub struct InvoiceFilter {
 pub fn overdue_condition(today: NaiveDate) -> Condition {
     Condition::all()
         .add(invoice::Column::DueDate.lt(today))
-        .add(invoice::Column::Status.is_in(UNPAID))
+        .add(unpaid())
 }
 
 pub fn filtered(
@@ -330,7 +333,7 @@ pub async fn balances(
             "overdue_minor",
         )
         .filter(invoice::Column::CustomerId.is_in(customers.iter().copied()))
-        .filter(invoice::Column::Status.is_in(UNPAID))
+        .filter(unpaid())
         .group_by(invoice::Column::CustomerId)
         .group_by(invoice::Column::Currency)
         .into_tuple()

@@ -16,7 +16,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
-use super::invoices::UNPAID;
 use super::rules;
 use super::scope::OrgScoped;
 use super::users::Viewer;
@@ -260,7 +259,7 @@ async fn oldest_due_first(
     let open = invoice::Entity::in_org(org)
         .filter(invoice::Column::CustomerId.eq(customer_id))
         .filter(invoice::Column::Currency.eq(amount.currency.code()))
-        .filter(invoice::Column::Status.is_in(UNPAID))
+        .filter(super::invoices::unpaid())
         .order_by_asc(invoice::Column::DueDate)
         .order_by_asc(invoice::Column::IssueDate)
         .order_by_asc(invoice::Column::Id)

@@ -113,6 +113,20 @@ on_both_databases! {
         }
         assert_eq!(flat_counts, [5, 5], "token, page, customers, invoices, actors");
 
+        // The same holds below a single object: one customer's invoices and their relations.
+        let customer_id = body_customer_id(&app, &token).await;
+        let nested = "query($id: ID!, $first: Int!) { customer(id: $id) { invoices(first: $first) { edges { node { number customer { name }
+            payments { amount { amount } allocations { invoice { number } } } activities(first: 2) { edges { node { kind actor { email } } } } } } } } }";
+        let mut nested_counts = Vec::new();
+        for first in [1, 6] {
+            let before = app.state.db.statement_count();
+            let (_, body) = app.graphql(&token, nested, json!({"id": customer_id, "first": first})).await;
+            assert!(body.get("errors").is_none(), "{body}");
+            assert_eq!(body["data"]["customer"]["invoices"]["edges"].as_array().unwrap().len(), first as usize);
+            nested_counts.push(app.state.db.statement_count() - before);
+        }
+        assert_eq!(nested_counts[0], nested_counts[1], "{nested_counts:?}");
+
         // The benchmark's query: a page of overdue invoices with customer names and balances
         // costs at most three statements (token, page, customers).
         let before = app.state.db.statement_count();
@@ -120,4 +134,18 @@ on_both_databases! {
         assert!(body.get("errors").is_none(), "{body}");
         assert_eq!(app.state.db.statement_count() - before, 3);
     }
+}
+
+async fn body_customer_id(app: &crate::helpers::TestApp, token: &str) -> String {
+    let (_, body) = app
+        .graphql(
+            token,
+            "{ customers(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["customers"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

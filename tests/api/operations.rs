@@ -8,16 +8,31 @@ use crate::collections::Team;
 use crate::helpers::TestApp;
 
 fn operation(name: &str) -> String {
-    let path = format!("{}/graphql/operations/{name}.graphql", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/graphql/operations/{name}.graphql",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
 /// Runs an example; it must answer without errors or userErrors.
-async fn run(app: &TestApp, token: &str, name: &str, variables: Value, ran: &mut BTreeSet<String>) -> Value {
+async fn run(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    variables: Value,
+    ran: &mut BTreeSet<String>,
+) -> Value {
     let (status, body) = app.graphql(token, &operation(name), variables).await;
     assert_eq!(status, 200, "{name}: {body}");
     assert!(body.get("errors").is_none(), "{name}: {body}");
-    let data = body["data"].as_object().unwrap().values().next().unwrap().clone();
+    let data = body["data"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .clone();
     if let Some(errors) = data.get("userErrors") {
         assert_eq!(errors, &json!([]), "{name}: {body}");
     }

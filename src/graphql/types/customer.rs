@@ -13,6 +13,7 @@ use crate::graphql::connection::{ActivityConnection, Connection, Counter, Invoic
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::prefetch;
 use crate::graphql::scalars::DateTime;
 use crate::services::listing::{Page, PageRequest};
 use crate::services::rules::stored_currency;
@@ -118,6 +119,9 @@ impl Customer {
             .await
             .gql()?
             .unwrap_or_else(empty_page);
+        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::invoices(&loaders, node, rows).await.gql()?;
         let counter = count_with(loaders, self.0.id, |loaders, id| {
             Box::pin(async move {
                 Ok(loaders
@@ -146,6 +150,9 @@ impl Customer {
             .await
             .gql()?
             .unwrap_or_else(empty_page);
+        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::activities(&loaders, node, rows).await.gql()?;
         let counter = count_with(loaders, self.0.id, |loaders, id| {
             Box::pin(async move {
                 Ok(loaders

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{ActivityConnection, Connection};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResultExt;
+use crate::graphql::prefetch;
 use crate::graphql::scalars::{Date, DateTime};
 use crate::services::listing::PageRequest;
 use crate::services::rules::stored_currency;
@@ -124,6 +125,13 @@ impl Invoice {
             .map(|allocation| allocation.payment_id)
             .collect();
         let mut payments = loaders.payment.load_many(ids.iter().copied()).await.gql()?;
+        prefetch::payments(
+            &loaders,
+            ctx.look_ahead(),
+            payments.values().cloned().collect(),
+        )
+        .await
+        .gql()?;
         Ok(ids
             .iter()
             .filter_map(|payment_id| payments.remove(payment_id))
@@ -147,6 +155,9 @@ impl Invoice {
             .await
             .gql()?
             .unwrap_or_else(empty_page);
+        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::activities(&loaders, node, rows).await.gql()?;
         let counter = count_with(loaders, self.0.id, |loaders, id| {
             Box::pin(async move {
                 Ok(loaders

@@ -11,6 +11,7 @@ use crate::entities::{payment, payment_allocation};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResultExt;
+use crate::graphql::prefetch;
 use crate::graphql::scalars::DateTime;
 use crate::services::rules::stored_currency;
 
@@ -86,14 +87,24 @@ impl Payment {
     /// Where the payment went.
     async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
         let currency = self.currency().gql()?;
-        let rows = ctx
-            .loaders()
-            .gql()?
+        let loaders = ctx.loaders().gql()?;
+        let rows = loaders
             .allocations_of_payment
             .load_one(self.0.id)
             .await
             .gql()?
             .unwrap_or_default();
+        let invoice = ctx.look_ahead().field("invoice");
+        if invoice.exists() {
+            let found = loaders
+                .invoice
+                .load_many(rows.iter().map(|row| row.invoice_id))
+                .await
+                .gql()?;
+            prefetch::invoices(&loaders, invoice, found.into_values().collect())
+                .await
+                .gql()?;
+        }
         Ok(rows
             .into_iter()
             .map(|row| Allocation { row, currency })
