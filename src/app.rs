@@ -90,5 +90,6 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
         db,
         config: Arc::new(config),
         clock,
+        tokens: Arc::default(),
     })
 }

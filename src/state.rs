@@ -5,10 +5,12 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::services::users::TokenCache;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: SharedClock,
+    pub tokens: Arc<TokenCache>,
 }

@@ -18,7 +18,6 @@ use serde_json::json;
 use super::HttpState;
 use crate::error::AppError;
 use crate::graphql::loaders::Loaders;
-use crate::services::users::authenticate;
 
 pub async fn graphiql() -> Html<String> {
     Html(
@@ -45,7 +44,12 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     let Some(token) = bearer_token(&headers) else {
         return app_error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
     };
-    let viewer = match authenticate(&state.app.db, state.app.clock.as_ref(), token).await {
+    let viewer = match state
+        .app
+        .tokens
+        .authenticate(&state.app.db, state.app.clock.as_ref(), token)
+        .await
+    {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
             return app_error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);

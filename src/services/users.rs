@@ -227,6 +227,40 @@ pub async fn authenticate(db: &Db, clock: &dyn Clock, token: &str) -> AppResult<
     })
 }
 
+/// Recently authenticated tokens, so a busy frontend does not cost a statement per request.
+///
+/// Entries live [`TokenCache::TTL`]; a revoked token or a changed role therefore takes effect
+/// within that time on every instance. Keys are token hashes, never tokens.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Viewer, std::time::Instant)>>,
+}
+
+impl TokenCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+    /// Past this many entries the cache starts afresh; it only ever saves work.
+    const CAPACITY: usize = 10_000;
+
+    pub async fn authenticate(&self, db: &Db, clock: &dyn Clock, token: &str) -> AppResult<Viewer> {
+        let key = hash_token(token);
+        let now = std::time::Instant::now();
+        if let Ok(entries) = self.entries.lock()
+            && let Some((viewer, at)) = entries.get(&key)
+            && now.duration_since(*at) < Self::TTL
+        {
+            return Ok(viewer.clone());
+        }
+        let viewer = authenticate(db, clock, token).await?;
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, (viewer.clone(), now));
+        }
+        Ok(viewer)
+    }
+}
+
 /// An ADMIN adds a user to their organization; the new token is returned once.
 #[tracing::instrument(skip_all, fields(role = role.as_str()))]
 pub async fn create_user(

@@ -95,7 +95,7 @@ on_both_databases! {
             assert_eq!(body["data"]["invoices"]["edges"].as_array().unwrap().len(), first as usize);
             statements.push(app.state.db.statement_count() - before);
         }
-        // One statement per relation shown: token, page, customers, balances, contacts,
+        // One statement per relation shown: page, customers, balances, contacts,
         // collectors, the invoices' allocations, payments, the payments' allocations, allocated
         // invoices, recorders, activity pages, their counts, actors' organizations… never per row.
         assert_eq!(statements[0], statements[1], "statements grew with the page: {statements:?}");
@@ -111,7 +111,8 @@ on_both_databases! {
             assert!(body.get("errors").is_none(), "{body}");
             flat_counts.push(app.state.db.statement_count() - before);
         }
-        assert_eq!(flat_counts, [5, 5], "token, page, customers, invoices, actors");
+        // The token was checked by the warm-up and is remembered for a while.
+        assert_eq!(flat_counts, [4, 4], "page, customers, invoices, actors");
 
         // The same holds below a single object: one customer's invoices and their relations.
         let customer_id = body_customer_id(&app, &token).await;
@@ -128,11 +129,11 @@ on_both_databases! {
         assert_eq!(nested_counts[0], nested_counts[1], "{nested_counts:?}");
 
         // The benchmark's query: a page of overdue invoices with customer names and balances
-        // costs at most three statements (token, page, customers).
+        // costs two statements (page, customers), three when the token is new to this instance.
         let before = app.state.db.statement_count();
         let (_, body) = app.graphql(&token, "{ invoices(first: 50, filter: {overdue: true}) { edges { node { number balance { amount currency } customer { name } } } } }", json!({})).await;
         assert!(body.get("errors").is_none(), "{body}");
-        assert_eq!(app.state.db.statement_count() - before, 3);
+        assert_eq!(app.state.db.statement_count() - before, 2);
     }
 }
 
