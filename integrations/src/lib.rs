@@ -1,5 +1,166 @@
 //! Payment-provider adapters, with no database and no GraphQL.
 //!
-//! Each provider will implement the `PosProvider` trait (create and cancel a hosted payment
-//! link, verify a callback over its raw body, answer as the provider expects) with plain types
-//! of its own — minor units and currency codes — so no wire format leaks into the service.
+//! Each provider implements [`PosProvider`]: create and cancel a hosted payment link, verify a
+//! callback over its raw body (before parsing anything), and say what answer the provider
+//! expects. The types here are plain — minor units and ISO currency codes — so no provider's wire
+//! format leaks into the service, and nothing of the service's leaks out.
+//!
+//! - [`signature`] — HMAC helpers with constant-time comparison.
+//! - [`sandbox`] — the built-in fake bank, signing like an outside bank does.
+//! - [`paytr`] — PayTR's Link API (`link_type=collection`) and its link callback.
+//!
+//! Each adapter is a `mod.rs` (talks HTTP, verifies) and a `transformers.rs` (wire structs ↔
+//! the plain types below).
+
+pub mod paytr;
+pub mod sandbox;
+pub mod signature;
+
+use chrono::{DateTime, Utc};
+
+/// What the service asks a provider to create: a hosted page where the payer pays `amount_minor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRequest {
+    /// The service's id of the link, as 32 hex characters; providers echo it in callbacks.
+    pub reference: String,
+    /// Shown to the payer, e.g. "Fatura INV-2024-0001".
+    pub name: String,
+    pub amount_minor: i64,
+    /// ISO 4217, e.g. TRY.
+    pub currency: String,
+    /// 1 = a single payment; 2–12 = installments up to that count.
+    pub max_installments: u32,
+    pub payer_email: String,
+    pub language: Language,
+    /// Where the provider posts its callback.
+    pub callback_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Turkish,
+    English,
+}
+
+/// A link the provider created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedLink {
+    /// The provider's own id of the link.
+    pub provider_link_id: String,
+    /// The hosted page the payer is sent to.
+    pub url: String,
+}
+
+/// What a verified callback reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackEvent {
+    /// Money was taken.
+    Succeeded {
+        /// Unique per provider: a repeat of the same callback carries the same key.
+        event_key: String,
+        /// How the callback names the link: the provider's link id or our reference.
+        link: LinkRef,
+        transaction_id: String,
+        /// What the card was charged, when the provider reports it in a signed field.
+        charged: Option<ReportedAmount>,
+        installment_count: Option<u32>,
+    },
+    /// The payment was declined; the link stays usable.
+    Failed {
+        event_key: String,
+        link: LinkRef,
+        reason: String,
+    },
+}
+
+/// An amount a provider reported, exactly as it reported it; the service checks it against the
+/// currency's digits and its own records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedAmount {
+    pub value: rust_decimal::Decimal,
+    /// Only when the currency is part of what the provider signed.
+    pub currency: Option<String>,
+}
+
+/// How a callback identifies its link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkRef {
+    ProviderLinkId(String),
+    Reference(String),
+}
+
+/// An HTTP answer in the form a provider expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+/// Why a provider call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The provider could not be reached or did not answer in time; trying again may work.
+    #[error("the provider could not be reached: {0}")]
+    Unreachable(String),
+    /// The provider answered with a refusal.
+    #[error("the provider refused: {0}")]
+    Refused(String),
+    /// The provider's answer could not be understood.
+    #[error("unexpected answer from the provider: {0}")]
+    BadAnswer(String),
+    /// The request cannot be expressed for this provider (e.g. an unsupported currency).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Why a callback was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    #[error("missing or malformed signature")]
+    MissingSignature,
+    #[error("signature does not match")]
+    BadSignature,
+    #[error("signature timestamp outside the allowed window")]
+    Stale,
+    #[error("malformed body: {0}")]
+    Malformed(String),
+}
+
+/// A request's headers as the adapters need them: lower-case name → value.
+pub type Headers<'a> = &'a [(String, String)];
+
+/// A virtual-POS provider.
+#[async_trait::async_trait]
+pub trait PosProvider: Send + Sync + std::fmt::Debug {
+    /// The name used in URLs and records: `sandbox`, `paytr`.
+    fn name(&self) -> &'static str;
+
+    async fn create_link(&self, request: &LinkRequest) -> Result<CreatedLink, ProviderError>;
+
+    async fn cancel_link(&self, provider_link_id: &str) -> Result<(), ProviderError>;
+
+    /// Verifies the signature over the raw body first, then parses.
+    fn verify_callback(
+        &self,
+        headers: Headers<'_>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<CallbackEvent, CallbackError>;
+
+    /// The answer once the event is durably recorded (or was already).
+    fn accepted(&self) -> Answer;
+
+    /// The answer to a callback that failed verification.
+    fn rejected(&self) -> Answer;
+
+    /// The answer when recording failed inside, so the provider tries again.
+    fn retry_later(&self) -> Answer {
+        Answer {
+            status: 500,
+            content_type: "text/plain; charset=utf-8",
+            body: "temporary failure".to_owned(),
+        }
+    }
+}
