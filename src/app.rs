@@ -14,6 +14,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::build_schema;
+use crate::providers::Providers;
 use crate::state::AppState;
 
 /// Why the service could not start.
@@ -23,6 +24,8 @@ pub enum StartError {
     Database(sea_orm::DbErr),
     #[error("cannot migrate the database: {0}")]
     Migrate(sea_orm::DbErr),
+    #[error("cannot set up the payment providers: {0}")]
+    Providers(integrations::ProviderError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: SocketAddr,
@@ -84,6 +87,7 @@ impl App {
 
 /// Opens the database and migrates it: what `serve`, `migrate` and `user add` share.
 pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
+    let providers = Providers::from_config(&config).map_err(StartError::Providers)?;
     let db = Db::connect(&config).await.map_err(StartError::Database)?;
     db.migrate().await.map_err(StartError::Migrate)?;
     Ok(AppState {
@@ -91,5 +95,6 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
         config: Arc::new(config),
         clock,
         tokens: Arc::default(),
+        providers: Arc::new(providers),
     })
 }

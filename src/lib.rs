@@ -7,6 +7,7 @@
 //! - [`app`] — [`app::App::build`] connects the database, migrates, assembles the state and the
 //!   router and binds the listener; [`app::App::run_until_stopped`] serves until shutdown.
 //! - [`state`] — [`state::AppState`], the cheap-to-clone handle every request gets.
+//! - [`providers`] — the payment providers this instance offers (adapters in `integrations`).
 //! - [`db`] — connection pools for SQLite (WAL, a single writer beside many readers) and PostgreSQL.
 //! - [`domain`] — pure rules with no I/O: money and currencies, ids, invoice status, installments.
 //! - [`entities`] — sea-orm entities, one file per table; never exposed as GraphQL types.
@@ -26,6 +27,7 @@ pub mod entities;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod providers;
 pub mod services;
 pub mod state;
 pub mod telemetry;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::providers::Providers;
 use crate::services::users::TokenCache;
 
 #[derive(Clone, Debug)]
@@ -13,4 +14,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: SharedClock,
     pub tokens: Arc<TokenCache>,
+    pub providers: Arc<Providers>,
 }

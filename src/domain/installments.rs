@@ -156,6 +156,39 @@ mod tests {
         );
     }
 
+    /// Property: for any amount, count and rate, the installments add up to the total exactly,
+    /// the first carries the remainder (less than one kuruş per installment), and the total is
+    /// the amount with interest rounded half away from zero.
+    #[test]
+    fn installments_always_sum_to_the_total() {
+        let mut seed = 0x5EED_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let amount = (next() % 10_000_000_000) as i64 + 1;
+            let count = (next() % 12) as u32 + 1;
+            let rate = Decimal::new((next() % 10_001) as i64, 2);
+            let option = option(Money::from_minor(amount, Currency::TRY), count, rate).unwrap();
+            let n = i64::from(count);
+            assert_eq!(
+                option.first_installment.minor + (n - 1) * option.per_installment.minor,
+                option.total.minor
+            );
+            let remainder = option.first_installment.minor - option.per_installment.minor;
+            assert!((0..n).contains(&remainder), "{option:?}");
+            let exact =
+                Decimal::from(amount) * (Decimal::ONE_HUNDRED + rate) / Decimal::ONE_HUNDRED;
+            assert!(
+                (Decimal::from(option.total.minor) - exact).abs() <= Decimal::new(5, 1),
+                "{option:?}"
+            );
+        }
+    }
+
     #[test]
     fn options_stop_at_the_links_maximum() {
         let rates = InstallmentRates::parse("1:0,2:3,3:4,6:7").unwrap();

@@ -8,4 +8,5 @@ pub mod installments;
 pub mod invoice;
 pub mod money;
 pub mod payment;
+pub mod payment_link;
 pub mod role;

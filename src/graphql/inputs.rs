@@ -138,3 +138,22 @@ pub struct CreateUserInput {
     pub name: String,
     pub role: Role,
 }
+
+#[derive(InputObject)]
+pub struct CreatePaymentLinkInput {
+    /// One or more open invoices of one customer, in one currency.
+    pub invoice_ids: Vec<ID>,
+    /// Default: their balance together; may be less (a partial payment), never more.
+    pub amount: Option<Decimal>,
+    /// Default 1 (a single payment); at most 12.
+    pub max_installments: Option<i32>,
+    /// Default: the configured provider (`sandbox` unless set otherwise).
+    pub provider: Option<String>,
+    /// Default 168 (a week); at most 720.
+    pub expires_in_hours: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct CancelPaymentLinkInput {
+    pub id: ID,
+}

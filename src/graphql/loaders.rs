@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, contact, customer, invoice, organization, payment, payment_allocation, user,
+    activity, contact, customer, invoice, organization, payment, payment_allocation, payment_link,
+    payment_link_invoice, user,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::activities;
@@ -253,6 +254,9 @@ pub struct Loaders {
     pub invoice: DataLoader<ById<invoice::Entity>, HashMapCache>,
     pub payment: DataLoader<ById<payment::Entity>, HashMapCache>,
     pub user: DataLoader<ById<user::Entity>, HashMapCache>,
+    pub payment_link: DataLoader<ById<payment_link::Entity>, HashMapCache>,
+    pub invoices_of_link: DataLoader<Children<payment_link_invoice::Entity>, HashMapCache>,
+    pub links_of_invoice: DataLoader<Children<payment_link_invoice::Entity>, HashMapCache>,
     pub contacts_of_customer: DataLoader<Children<contact::Entity>, HashMapCache>,
     pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
@@ -309,6 +313,21 @@ impl Loaders {
             invoice: by_id(&db, org),
             payment: by_id(&db, org),
             user: by_id(&db, org),
+            payment_link: by_id(&db, org),
+            invoices_of_link: batched(Children::<payment_link_invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: payment_link_invoice::Column::LinkId,
+                parent_of: |row| row.link_id,
+                order: payment_link_invoice::Column::Id,
+            }),
+            links_of_invoice: batched(Children::<payment_link_invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: payment_link_invoice::Column::InvoiceId,
+                parent_of: |row| row.invoice_id,
+                order: payment_link_invoice::Column::Id,
+            }),
             contacts_of_customer: batched(Children::<contact::Entity> {
                 db: db.clone(),
                 org,

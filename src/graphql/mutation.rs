@@ -12,8 +12,9 @@ use super::types::customer::{Contact, Customer};
 use super::types::invoice::Invoice;
 use super::types::parse_id;
 use super::types::payment::Payment;
+use super::types::payment_link::PaymentLink;
 use super::types::user::User;
-use crate::services::{activities, customers, invoices, payments, users};
+use crate::services::{activities, customers, invoices, payment_links, payments, users};
 
 pub struct MutationRoot;
 
@@ -204,6 +205,39 @@ impl MutationRoot {
         )
         .await;
         LogActivityPayload::from_result(result.map(Activity))
+    }
+
+    /// COLLECTOR and up: a card-payment link for open invoices of one customer.
+    async fn create_payment_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePaymentLinkInput,
+    ) -> Result<CreatePaymentLinkPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payment_links::create(
+            app,
+            viewer,
+            payment_links::NewPaymentLink {
+                invoice_ids: input.invoice_ids.iter().map(input_id).collect(),
+                amount: input.amount.map(|amount| amount.0),
+                max_installments: input.max_installments,
+                provider: input.provider,
+                expires_in_hours: input.expires_in_hours,
+            },
+        )
+        .await;
+        CreatePaymentLinkPayload::from_result(result.map(PaymentLink))
+    }
+
+    /// COLLECTOR and up: withdraws an active link.
+    async fn cancel_payment_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelPaymentLinkInput,
+    ) -> Result<CancelPaymentLinkPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payment_links::cancel(app, viewer, input_id(&input.id)).await;
+        CancelPaymentLinkPayload::from_result(result.map(PaymentLink))
     }
 
     /// ADMIN only. The payload carries the new user's token, once.

@@ -6,6 +6,7 @@ use super::types::activity::Activity;
 use super::types::customer::{Contact, Customer};
 use super::types::invoice::Invoice;
 use super::types::payment::Payment;
+use super::types::payment_link::PaymentLink;
 use super::types::user::User;
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -66,6 +67,8 @@ payload! {
     VoidInvoicePayload { invoice: Invoice }
     RecordPaymentPayload { payment: Payment }
     LogActivityPayload { activity: Activity }
+    CreatePaymentLinkPayload { payment_link: PaymentLink }
+    CancelPaymentLinkPayload { payment_link: PaymentLink }
 }
 
 #[derive(SimpleObject)]

@@ -19,6 +19,7 @@ use super::types::invoice::Invoice;
 use super::types::money::Money;
 use super::types::parse_id;
 use super::types::payment::Payment;
+use super::types::payment_link::PaymentLink;
 use super::types::user::User;
 use crate::db::Db;
 use crate::domain::installments::MAX_INSTALLMENTS;
@@ -206,6 +207,20 @@ impl QueryRoot {
             .await
             .gql()?;
         Ok(Connection::new(page, &request, Activity, counter(&app.db, select)).into())
+    }
+
+    async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PaymentLink>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .gql()?
+            .payment_link
+            .load_one(id)
+            .await
+            .gql()?
+            .map(PaymentLink))
     }
 
     /// What paying `amount` in installments costs, per installment count on offer.

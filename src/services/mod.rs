@@ -7,6 +7,7 @@ pub mod customers;
 pub mod demo;
 pub mod invoices;
 pub mod listing;
+pub mod payment_links;
 pub mod payments;
 pub mod rules;
 pub mod scope;

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, api_token, contact, customer, invoice, payment, payment_allocation, user,
+    activity, api_token, contact, customer, invoice, payment, payment_allocation, payment_link,
+    payment_link_invoice, user,
 };
 
 /// A table whose rows belong to one organization.
@@ -55,5 +56,7 @@ org_scoped!(
     invoice,
     payment,
     payment_allocation,
+    payment_link,
+    payment_link_invoice,
     activity
 );

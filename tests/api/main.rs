@@ -18,5 +18,6 @@ mod hardening;
 mod health;
 mod lists;
 mod operations;
+mod payment_links;
 mod schema;
 mod tenancy;

@@ -55,6 +55,7 @@ on_both_databases! {
         run(&app, &team.collector, "logActivity", json!({"input": {"kind": "CALL", "customerId": customer, "invoiceId": invoice, "note": "Arandı, ödeme sözü alındı."}}), &mut ran).await;
         run(&app, &team.collector, "recordPayment", json!({"input": {"customerId": customer, "amount": "500.00", "currency": "TRY", "method": "BANK_TRANSFER", "reference": "EFT-1"}}), &mut ran).await;
         run(&app, &team.manager, "voidInvoice", json!({"input": {"id": spare["invoice"]["id"], "reason": "Hatalı kesildi"}}), &mut ran).await;
+        run(&app, &team.collector, "createPaymentLink", json!({"input": {"invoiceIds": [invoice], "maxInstallments": 6}}), &mut ran).await;
         let customers = run(&app, &team.viewer, "customers", json!({}), &mut ran).await;
         assert_eq!(customers["totalCount"], 1);
         run(&app, &team.viewer, "customer", json!({"id": customer}), &mut ran).await;

@@ -6,6 +6,7 @@ use super::enums::InvoiceStatus;
 use super::id;
 use super::money::Money;
 use super::payment::Payment;
+use super::payment_link::PaymentLink;
 use crate::domain::invoice::days_overdue;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::invoice;
@@ -137,6 +138,28 @@ impl Invoice {
             .filter_map(|payment_id| payments.remove(payment_id))
             .map(Payment)
             .collect())
+    }
+
+    /// Payment links that cover this invoice, newest first.
+    async fn payment_links(&self, ctx: &Context<'_>) -> Result<Vec<PaymentLink>> {
+        let loaders = ctx.loaders().gql()?;
+        let rows = loaders
+            .links_of_invoice
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let mut found = loaders
+            .payment_link
+            .load_many(rows.iter().map(|row| row.link_id))
+            .await
+            .gql()?;
+        let mut links: Vec<_> = rows
+            .iter()
+            .filter_map(|row| found.remove(&row.link_id))
+            .collect();
+        links.sort_by_key(|link| std::cmp::Reverse((link.created_at, link.id)));
+        Ok(links.into_iter().map(PaymentLink).collect())
     }
 
     /// What was done about this invoice, newest first.

@@ -7,6 +7,7 @@ pub mod enums;
 pub mod invoice;
 pub mod money;
 pub mod payment;
+pub mod payment_link;
 pub mod user;
 
 use async_graphql::ID;

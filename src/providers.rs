@@ -1,0 +1,64 @@
+//! The payment providers this instance offers, built once from the settings.
+
+use std::sync::Arc;
+
+use integrations::paytr::Paytr;
+use integrations::sandbox::Sandbox;
+use integrations::{PosProvider, ProviderError};
+use secrecy::SecretString;
+
+use crate::config::Config;
+
+#[derive(Debug, Clone)]
+pub struct Providers {
+    sandbox: Option<Arc<Sandbox>>,
+    paytr: Option<Arc<Paytr>>,
+    default: String,
+}
+
+impl Providers {
+    /// The sandbox gets `TAHSILAT_SANDBOX_SECRET`, or a random secret for this run (its own
+    /// hosted page is the only signer, and it runs in this process).
+    pub fn from_config(config: &Config) -> Result<Self, ProviderError> {
+        let sandbox = config.sandbox_enabled.then(|| {
+            let secret = config
+                .sandbox_secret
+                .clone()
+                .unwrap_or_else(|| SecretString::from(hex::encode(rand::random::<[u8; 32]>())));
+            Arc::new(Sandbox::new(secret, None, &config.public_url))
+        });
+        let paytr = match &config.paytr {
+            Some(paytr) => Some(Arc::new(Paytr::new(
+                paytr.merchant_id.clone(),
+                paytr.merchant_key.clone(),
+                paytr.merchant_salt.clone(),
+                &paytr.api_base,
+            )?)),
+            None => None,
+        };
+        Ok(Self {
+            sandbox,
+            paytr,
+            default: config.default_provider.clone(),
+        })
+    }
+
+    /// An enabled provider by name.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn PosProvider>> {
+        match name {
+            "sandbox" => self.sandbox.clone().map(|p| p as Arc<dyn PosProvider>),
+            "paytr" => self.paytr.clone().map(|p| p as Arc<dyn PosProvider>),
+            _ => None,
+        }
+    }
+
+    /// The provider used when a request names none (`TAHSILAT_DEFAULT_PROVIDER`).
+    pub fn default_name(&self) -> &str {
+        &self.default
+    }
+
+    /// The sandbox bank, for its hosted page, which signs callbacks like an outside bank.
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.sandbox.as_deref()
+    }
+}

@@ -1,0 +1,408 @@
+//! Payment links: a hosted card page for one or more of a customer's open invoices, with
+//! installments (taksit) up to the link's maximum.
+//!
+//! The provider is asked for its link outside any database transaction (a slow bank must not hold
+//! the writer), and the link is stored afterwards with the invoices checked again, so an invoice
+//! paid in the meantime cannot end up on a new link.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::activities::{self, Actor, Entry};
+use super::rules;
+use super::scope::OrgScoped;
+use super::users::Viewer;
+use crate::domain::activity::ActivityKind;
+use crate::domain::ids::{OrganizationId, PaymentLinkId};
+use crate::domain::installments::MAX_INSTALLMENTS;
+use crate::domain::invoice::InvoiceStatus;
+use crate::domain::money::{Currency, Money};
+use crate::domain::payment_link::{PaymentLinkStatus, new_token};
+use crate::domain::role::Role;
+use crate::entities::{contact, customer, invoice, payment_link, payment_link_invoice};
+use crate::error::{AppError, AppResult, FieldError, Validation};
+use crate::state::AppState;
+
+/// How long a link lives when the request says nothing.
+pub const DEFAULT_EXPIRES_IN_HOURS: i32 = 168;
+/// The longest a link may live: 30 days.
+pub const MAX_EXPIRES_IN_HOURS: i32 = 720;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPaymentLink {
+    pub invoice_ids: Vec<Uuid>,
+    /// Default: the invoices' balance together; may be less (a partial payment), never more.
+    pub amount: Option<Decimal>,
+    /// Default 1 (a single payment).
+    pub max_installments: Option<i32>,
+    /// Default: `TAHSILAT_DEFAULT_PROVIDER`.
+    pub provider: Option<String>,
+    pub expires_in_hours: Option<i32>,
+}
+
+/// What the checks found: the invoices, their customer and currency, and the amount.
+struct Plan {
+    invoices: Vec<invoice::Model>,
+    customer: customer::Model,
+    amount: Money,
+}
+
+/// Checks that the invoices can go on one link for `amount`.
+async fn check_invoices(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    invoice_ids: &[Uuid],
+    amount: Option<Decimal>,
+    checks: &mut Validation,
+) -> AppResult<Option<Plan>> {
+    if invoice_ids.is_empty() {
+        checks.add(FieldError::new(
+            &["invoiceIds"],
+            "REQUIRED",
+            "a link covers at least one invoice",
+        ));
+        return Ok(None);
+    }
+    let found: HashMap<Uuid, invoice::Model> = invoice::Entity::in_org(org)
+        .filter(invoice::Column::Id.is_in(invoice_ids.iter().copied()))
+        .order_by_asc(invoice::Column::DueDate)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    let mut invoices = Vec::new();
+    for (index, id) in invoice_ids.iter().enumerate() {
+        let position = index.to_string();
+        let field = ["invoiceIds", position.as_str()];
+        match found.get(id) {
+            None => checks.add(FieldError::new(&field, "NOT_FOUND", "no such invoice")),
+            Some(invoice) if invoice.status == InvoiceStatus::Void => {
+                checks.add(FieldError::new(
+                    &field,
+                    "INVOICE_VOID",
+                    format!("invoice {} is void", invoice.number),
+                ));
+            }
+            Some(invoice) if invoice.status == InvoiceStatus::Paid => {
+                checks.add(FieldError::new(
+                    &field,
+                    "INVOICE_PAID",
+                    format!("invoice {} is paid", invoice.number),
+                ));
+            }
+            Some(invoice)
+                if invoices
+                    .iter()
+                    .any(|seen: &invoice::Model| seen.id == invoice.id) =>
+            {
+                checks.add(FieldError::new(
+                    &field,
+                    "DUPLICATE",
+                    "the invoice appears twice",
+                ));
+            }
+            Some(invoice) => invoices.push(invoice.clone()),
+        }
+    }
+    let Some(first) = invoices.first() else {
+        return Ok(None);
+    };
+    if invoices
+        .iter()
+        .any(|invoice| invoice.customer_id != first.customer_id)
+    {
+        checks.add(FieldError::new(
+            &["invoiceIds"],
+            "INVOICES_OF_DIFFERENT_CUSTOMERS",
+            "a link is for one customer's invoices",
+        ));
+    }
+    if invoices
+        .iter()
+        .any(|invoice| invoice.currency != first.currency)
+    {
+        checks.add(FieldError::new(
+            &["invoiceIds"],
+            "CURRENCY_MISMATCH",
+            "a link is in one currency",
+        ));
+    }
+    if !checks.is_empty() {
+        return Ok(None);
+    }
+    let currency: Currency = rules::stored_currency(&first.currency)?;
+    let balance: i64 = invoices
+        .iter()
+        .map(|invoice| invoice.total_minor - invoice.paid_minor)
+        .sum();
+    let amount = match amount {
+        None => Money::from_minor(balance, currency),
+        Some(amount) => match checks.take(rules::positive_amount(amount, currency, &["amount"])) {
+            Some(money) if money.minor > balance => {
+                checks.add(FieldError::new(
+                    &["amount"],
+                    "AMOUNT_EXCEEDS_BALANCE",
+                    format!(
+                        "the invoices have {} left to pay",
+                        Money::from_minor(balance, currency).to_decimal()
+                    ),
+                ));
+                return Ok(None);
+            }
+            Some(money) => money,
+            None => return Ok(None),
+        },
+    };
+    let Some(customer) = customer::Entity::find_in_org(first.customer_id, org)
+        .one(conn)
+        .await?
+    else {
+        return Err(AppError::Internal("invoice without its customer".into()));
+    };
+    invoices.sort_by_key(|invoice| (invoice.due_date, invoice.id));
+    Ok(Some(Plan {
+        invoices,
+        customer,
+        amount,
+    }))
+}
+
+/// Where a link's mail and provider page go: the primary contact's address, else the customer's.
+pub async fn payer_email(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    customer: &customer::Model,
+) -> AppResult<Option<String>> {
+    let primary = contact::Entity::in_org(org)
+        .filter(contact::Column::CustomerId.eq(customer.id))
+        .filter(contact::Column::IsPrimary.eq(true))
+        .one(conn)
+        .await?;
+    Ok(primary
+        .and_then(|contact| contact.email)
+        .or_else(|| customer.email.clone()))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    app: &AppState,
+    viewer: &Viewer,
+    input: NewPaymentLink,
+) -> AppResult<payment_link::Model> {
+    viewer.require(Role::Collector)?;
+    let org = viewer.organization_id;
+    let mut checks = Validation::new();
+    let max_installments = input.max_installments.unwrap_or(1);
+    let offered = u32::try_from(max_installments)
+        .ok()
+        .filter(|n| (1..=MAX_INSTALLMENTS).contains(n));
+    checks.check(
+        offered.is_none(),
+        &["maxInstallments"],
+        "OUT_OF_RANGE",
+        format!("installments are 1 to {MAX_INSTALLMENTS}"),
+    );
+    let hours = input.expires_in_hours.unwrap_or(DEFAULT_EXPIRES_IN_HOURS);
+    checks.check(
+        !(1..=MAX_EXPIRES_IN_HOURS).contains(&hours),
+        &["expiresInHours"],
+        "OUT_OF_RANGE",
+        format!("a link lives 1 to {MAX_EXPIRES_IN_HOURS} hours"),
+    );
+    let provider_name = input
+        .provider
+        .clone()
+        .unwrap_or_else(|| app.providers.default_name().to_owned());
+    let provider = app.providers.get(&provider_name);
+    checks.check(
+        provider.is_none(),
+        &["provider"],
+        "PROVIDER_UNAVAILABLE",
+        format!("{provider_name:?} is not enabled here"),
+    );
+
+    let Some(plan) = check_invoices(
+        app.db.reader(),
+        org,
+        &input.invoice_ids,
+        input.amount,
+        &mut checks,
+    )
+    .await?
+    else {
+        checks.finish()?;
+        return Err(AppError::Internal("no plan and no error".into()));
+    };
+    let email = payer_email(app.db.reader(), org, &plan.customer).await?;
+    if provider_name == "paytr" && email.is_none() {
+        checks.add(FieldError::new(
+            &["invoiceIds"],
+            "PAYER_EMAIL_REQUIRED",
+            "PayTR needs the payer's email: give the customer or a primary contact one",
+        ));
+    }
+    checks.finish()?;
+    let (Some(provider), Some(max_installments)) = (provider, offered) else {
+        return Err(AppError::Internal("validated input is incomplete".into()));
+    };
+
+    let id = PaymentLinkId::new().0;
+    let now = app.clock.now();
+    let expires_at = now + Duration::hours(i64::from(hours));
+    let numbers: Vec<&str> = plan
+        .invoices
+        .iter()
+        .map(|invoice| invoice.number.as_str())
+        .collect();
+    let name: String = format!("Fatura {}", numbers.join(", "))
+        .chars()
+        .take(200)
+        .collect();
+    let request = integrations::LinkRequest {
+        reference: id.simple().to_string(),
+        name,
+        amount_minor: plan.amount.minor,
+        currency: plan.amount.currency.code().to_owned(),
+        max_installments,
+        payer_email: email.unwrap_or_default(),
+        language: integrations::Language::Turkish,
+        callback_url: format!("{}/callbacks/{}", app.config.public_url, provider.name()),
+        expires_at,
+    };
+    let created = provider.create_link(&request).await.map_err(|error| {
+        tracing::warn!(%error, provider = provider.name(), "the provider did not create the link");
+        FieldError::new(
+            &["provider"],
+            "PROVIDER_ERROR",
+            format!("{} could not create the link; try again", provider.name()),
+        )
+        .into_error()
+    })?;
+
+    let txn = app.db.begin().await?;
+    // The invoices again, inside the writer: one paid meanwhile must not go on a new link.
+    let mut recheck = Validation::new();
+    let ids: Vec<Uuid> = plan.invoices.iter().map(|invoice| invoice.id).collect();
+    let fresh = check_invoices(
+        &txn,
+        org,
+        &ids,
+        Some(plan.amount.to_decimal()),
+        &mut recheck,
+    )
+    .await?;
+    if fresh.is_none() || !recheck.is_empty() {
+        drop(txn);
+        if let Err(error) = provider.cancel_link(&created.provider_link_id).await {
+            tracing::warn!(%error, "could not withdraw the provider's link after a race");
+        }
+        recheck.finish()?;
+        return Err(FieldError::new(
+            &["invoiceIds"],
+            "CHANGED",
+            "the invoices changed meanwhile; try again",
+        )
+        .into_error());
+    }
+    let link = payment_link::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org.0),
+        token: Set(new_token()),
+        customer_id: Set(plan.customer.id),
+        amount_minor: Set(plan.amount.minor),
+        currency: Set(plan.amount.currency.code().to_owned()),
+        provider: Set(provider.name().to_owned()),
+        provider_link_id: Set(Some(created.provider_link_id)),
+        provider_url: Set(Some(created.url)),
+        max_installments: Set(max_installments as i32),
+        status: Set(PaymentLinkStatus::Active),
+        expires_at: Set(expires_at),
+        paid_at: Set(None),
+        payment_id: Set(None),
+        created_by: Set(Some(viewer.user_id.0)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for invoice in &plan.invoices {
+        payment_link_invoice::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org.0),
+            link_id: Set(link.id),
+            invoice_id: Set(invoice.id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let entry = Entry {
+        customer_id: plan.customer.id,
+        invoice_id: (plan.invoices.len() == 1).then(|| plan.invoices[0].id),
+        kind: ActivityKind::PaymentLinkCreated,
+        note: None,
+        data: json!({
+            "paymentLinkId": link.id,
+            "amount": plan.amount.to_decimal().to_string(),
+            "currency": plan.amount.currency.code(),
+            "invoices": numbers,
+            "maxInstallments": max_installments,
+            "provider": link.provider,
+        }),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(link)
+}
+
+/// Withdraws an ACTIVE link; a paid, expired or cancelled one stays as it is.
+#[tracing::instrument(skip_all)]
+pub async fn cancel(app: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<payment_link::Model> {
+    viewer.require(Role::Collector)?;
+    let org = viewer.organization_id;
+    let txn = app.db.begin().await?;
+    let link = payment_link::Entity::find_in_org(id, org)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(&["id"], "NOT_FOUND", "no such payment link").into_error()
+        })?;
+    if link.status != PaymentLinkStatus::Active {
+        return Err(FieldError::new(
+            &["id"],
+            "NOT_ACTIVE",
+            format!("the link is {:?}", link.status).to_uppercase(),
+        )
+        .into_error());
+    }
+    let now = app.clock.now();
+    let mut row: payment_link::ActiveModel = link.clone().into();
+    row.status = Set(PaymentLinkStatus::Cancelled);
+    row.updated_at = Set(now);
+    let cancelled = row.update(&txn).await?;
+    let entry = Entry {
+        customer_id: link.customer_id,
+        invoice_id: None,
+        kind: ActivityKind::PaymentLinkCancelled,
+        note: None,
+        data: json!({"paymentLinkId": link.id}),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    // The provider's page goes too; a failure leaves a page whose payments still reach us and
+    // are recorded for review.
+    if let (Some(provider), Some(provider_link_id)) =
+        (app.providers.get(&link.provider), &link.provider_link_id)
+        && let Err(error) = provider.cancel_link(provider_link_id).await
+    {
+        tracing::warn!(%error, "the provider did not withdraw its link");
+    }
+    Ok(cancelled)
+}
