@@ -1,6 +1,7 @@
 //! HTTP routes, with no business logic: the GraphQL endpoint and health checks, behind the
 //! request-id, tracing, panic, timeout and body-size layers.
 
+pub mod callbacks;
 pub mod graphql;
 pub mod health;
 
@@ -40,6 +41,10 @@ pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
     let state = HttpState { app, schema };
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route(
+            "/callbacks/{provider}",
+            axum::routing::post(callbacks::receive),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
