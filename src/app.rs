@@ -45,11 +45,19 @@ impl App {
     }
 
     pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<Self, StartError> {
-        let state = prepare_state(config, clock).await?;
-        let address = state.config.listen;
+        let mut config = config;
+        let address = config.listen;
         let listener = TcpListener::bind(address)
             .await
             .map_err(|source| StartError::Bind { address, source })?;
+        // Without TAHSILAT_PUBLIC_URL links point at the listener; with port 0 that is the port
+        // the system picked.
+        if let Ok(bound) = listener.local_addr()
+            && config.public_url == format!("http://{address}")
+        {
+            config.public_url = format!("http://{bound}");
+        }
+        let state = prepare_state(config, clock).await?;
         let schema = build_schema(state.clone());
         let router = crate::http::router(state.clone(), schema);
         Ok(Self {

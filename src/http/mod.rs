@@ -4,6 +4,8 @@
 pub mod callbacks;
 pub mod graphql;
 pub mod health;
+pub mod pay;
+pub mod sandbox;
 
 use std::time::Duration;
 
@@ -38,8 +40,16 @@ pub struct HttpState {
 }
 
 pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
+    let sandbox_on = app.providers.sandbox().is_some();
     let state = HttpState { app, schema };
-    Router::new()
+    let mut routes = Router::new().route("/pay/{token}", get(pay::show).post(pay::choose));
+    if sandbox_on {
+        routes = routes.route(
+            "/sandbox/checkout/{id}",
+            get(sandbox::show).post(sandbox::decide),
+        );
+    }
+    routes
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route(
             "/callbacks/{provider}",

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use chrono::Duration;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -405,4 +406,78 @@ pub async fn cancel(app: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<paym
         tracing::warn!(%error, "the provider did not withdraw its link");
     }
     Ok(cancelled)
+}
+
+/// What the customer's page shows: the link, its organization's name and its invoices.
+#[derive(Debug, Clone)]
+pub struct PublicLink {
+    pub link: payment_link::Model,
+    pub organization_name: String,
+    pub invoices: Vec<invoice::Model>,
+    /// The status as the customer should see it: an ACTIVE link past its time is EXPIRED.
+    pub status: PaymentLinkStatus,
+}
+
+/// A link by the token in its URL, with only what its page may show.
+pub async fn by_token(app: &AppState, token: &str) -> AppResult<Option<PublicLink>> {
+    if !crate::domain::payment_link::looks_like_token(token) {
+        return Ok(None);
+    }
+    let Some(link) = payment_link::Entity::find()
+        .filter(payment_link::Column::Token.eq(token))
+        .one(app.db.reader())
+        .await?
+    else {
+        return Ok(None);
+    };
+    public_view(app, link).await.map(Some)
+}
+
+/// The same view of a sandbox link, by the sandbox's id for it.
+pub async fn by_provider_link(
+    app: &AppState,
+    provider: &str,
+    provider_link_id: &str,
+) -> AppResult<Option<PublicLink>> {
+    let Some(link) = payment_link::Entity::find()
+        .filter(payment_link::Column::Provider.eq(provider))
+        .filter(payment_link::Column::ProviderLinkId.eq(provider_link_id))
+        .one(app.db.reader())
+        .await?
+    else {
+        return Ok(None);
+    };
+    public_view(app, link).await.map(Some)
+}
+
+async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<PublicLink> {
+    let org = OrganizationId(link.organization_id);
+    let organization_name = crate::entities::organization::Entity::find_by_id(org.0)
+        .one(app.db.reader())
+        .await?
+        .map(|organization| organization.name)
+        .unwrap_or_default();
+    let invoice_ids: Vec<Uuid> = payment_link_invoice::Entity::in_org(org)
+        .filter(payment_link_invoice::Column::LinkId.eq(link.id))
+        .all(app.db.reader())
+        .await?
+        .into_iter()
+        .map(|row| row.invoice_id)
+        .collect();
+    let invoices = invoice::Entity::in_org(org)
+        .filter(invoice::Column::Id.is_in(invoice_ids))
+        .order_by_asc(invoice::Column::DueDate)
+        .all(app.db.reader())
+        .await?;
+    let status = if link.status == PaymentLinkStatus::Active && link.expires_at <= app.clock.now() {
+        PaymentLinkStatus::Expired
+    } else {
+        link.status
+    };
+    Ok(PublicLink {
+        link,
+        organization_name,
+        invoices,
+        status,
+    })
 }

@@ -22,35 +22,21 @@ pub struct Team {
 
 impl Team {
     pub async fn new(app: &TestApp, organization: &str) -> Team {
+        let domain: String = organization
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase();
+        let email = |who: &str| format!("{who}@{domain}.com.tr");
         Team {
-            admin: app
-                .user(
-                    organization,
-                    &format!("admin@{organization}.com.tr"),
-                    Role::Admin,
-                )
-                .await,
+            admin: app.user(organization, &email("admin"), Role::Admin).await,
             manager: app
-                .user(
-                    organization,
-                    &format!("manager@{organization}.com.tr"),
-                    Role::Manager,
-                )
+                .user(organization, &email("manager"), Role::Manager)
                 .await,
             collector: app
-                .user(
-                    organization,
-                    &format!("collector@{organization}.com.tr"),
-                    Role::Collector,
-                )
+                .user(organization, &email("collector"), Role::Collector)
                 .await,
-            viewer: app
-                .user(
-                    organization,
-                    &format!("viewer@{organization}.com.tr"),
-                    Role::Viewer,
-                )
-                .await,
+            viewer: app.user(organization, &email("viewer"), Role::Viewer).await,
         }
     }
 }

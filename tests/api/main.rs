@@ -19,6 +19,7 @@ mod hardening;
 mod health;
 mod lists;
 mod operations;
+mod pay_page;
 mod payment_links;
 mod schema;
 mod tenancy;

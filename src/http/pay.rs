@@ -1,0 +1,293 @@
+//! `/pay/{token}`: the customer's page. It shows only what the link covers — the company, the
+//! invoices, the amount and the installment table — in Turkish, or in English when the browser
+//! prefers it, and sends the customer on to the provider's hosted card page. No card data ever
+//! reaches this service.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::HttpState;
+use crate::domain::installments::{InstallmentOption, MAX_INSTALLMENTS};
+use crate::domain::money::Money;
+use crate::domain::payment_link::PaymentLinkStatus;
+use crate::services::payment_links::{self, PublicLink};
+use crate::services::rules::stored_currency;
+
+/// The page's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Tr,
+    En,
+}
+
+impl Lang {
+    /// Turkish unless the browser's first choice is English.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let first = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(',').next())
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if first.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Tr
+        }
+    }
+
+    pub fn pick(self, turkish: &'static str, english: &'static str) -> &'static str {
+        match self {
+            Lang::Tr => turkish,
+            Lang::En => english,
+        }
+    }
+}
+
+/// `1.250,50 TL` in Turkish, `TRY 1,250.50` in English.
+pub fn format_money(money: Money, lang: Lang) -> String {
+    let text = money.to_decimal().abs().to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let (thousands, decimal) = match lang {
+        Lang::Tr => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let mut grouped = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(digit);
+    }
+    if !fraction.is_empty() {
+        grouped.push(decimal);
+        grouped.push_str(fraction);
+    }
+    let sign = if money.minor < 0 { "-" } else { "" };
+    match lang {
+        Lang::Tr => {
+            let code = if money.currency.code() == "TRY" {
+                "TL"
+            } else {
+                money.currency.code()
+            };
+            format!("{sign}{grouped} {code}")
+        }
+        Lang::En => format!("{} {sign}{grouped}", money.currency.code()),
+    }
+}
+
+/// Text made safe for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+pub const STYLE: &str = "body{font-family:system-ui,-apple-system,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}\
+main{max-width:32rem;margin:0 auto;padding:1.25rem}section{background:#fff;border-radius:12px;padding:1.25rem;margin-bottom:1rem;box-shadow:0 1px 3px #0002}\
+h1{font-size:1.2rem;margin:0 0 .25rem}p.muted{color:#5b6475;margin:.25rem 0}.amount{font-size:2rem;font-weight:700;margin:.5rem 0}\
+table{width:100%;border-collapse:collapse}td,th{padding:.55rem .25rem;border-bottom:1px solid #e6e8ec;text-align:left}td.num,th.num{text-align:right}\
+label{display:flex;gap:.5rem;align-items:center}button{width:100%;padding:.9rem;font-size:1.05rem;border:0;border-radius:10px;background:#1f6feb;color:#fff;margin-top:1rem}\
+button.decline{background:#b42318}.state{font-size:1.1rem;font-weight:600}.sandbox{background:#fff4ce;border:2px dashed #b58100}";
+
+pub fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta name=\"robots\" content=\"noindex\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
+        lang.pick("tr", "en"),
+        escape(title)
+    ))
+}
+
+fn not_found(lang: Lang) -> Response {
+    let body = format!(
+        "<section><h1>{}</h1><p class=\"muted\">{}</p></section>",
+        lang.pick("Bağlantı bulunamadı", "Link not found"),
+        lang.pick(
+            "Bu ödeme bağlantısı geçersiz. Lütfen size gönderilen e-postadaki bağlantıyı kullanın.",
+            "This payment link is not valid. Please use the link in the email you received."
+        )
+    );
+    (
+        StatusCode::NOT_FOUND,
+        page(lang, lang.pick("Bulunamadı", "Not found"), &body),
+    )
+        .into_response()
+}
+
+fn options(state: &HttpState, view: &PublicLink) -> Option<(Money, Vec<InstallmentOption>)> {
+    let amount = Money::from_minor(
+        view.link.amount_minor,
+        stored_currency(&view.link.currency).ok()?,
+    );
+    let max = u32::try_from(view.link.max_installments)
+        .unwrap_or(1)
+        .min(MAX_INSTALLMENTS);
+    let options = state
+        .app
+        .config
+        .installment_rates
+        .options(amount, max)
+        .ok()?;
+    Some((amount, options))
+}
+
+pub async fn show(
+    State(state): State<HttpState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let view = match payment_links::by_token(&state.app, &token).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return not_found(lang),
+        Err(error) => {
+            let _ = error.public_message();
+            return (StatusCode::SERVICE_UNAVAILABLE, page(lang, "Tahsilat", lang.pick("<section><h1>Şu anda hizmet veremiyoruz</h1><p>Lütfen biraz sonra tekrar deneyin.</p></section>", "<section><h1>Temporarily unavailable</h1><p>Please try again in a moment.</p></section>"))).into_response();
+        }
+    };
+    let Some((amount, options)) = options(&state, &view) else {
+        return not_found(lang);
+    };
+    let invoices: String = view
+        .invoices
+        .iter()
+        .map(|invoice| {
+            format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                escape(&invoice.number),
+                invoice.due_date.format(if lang == Lang::Tr {
+                    "%d.%m.%Y"
+                } else {
+                    "%Y-%m-%d"
+                })
+            )
+        })
+        .collect();
+    let header = format!(
+        "<section><p class=\"muted\">{}</p><h1>{}</h1><div class=\"amount\">{}</div>\
+<table><tr><th>{}</th><th class=\"num\">{}</th></tr>{invoices}</table></section>",
+        lang.pick("Ödeme talebi", "Payment request"),
+        escape(&view.organization_name),
+        format_money(amount, lang),
+        lang.pick("Fatura", "Invoice"),
+        lang.pick("Vade", "Due"),
+    );
+    let action = match view.status {
+        PaymentLinkStatus::Active => {
+            let rows: String = options
+                .iter()
+                .enumerate()
+                .map(|(index, option)| {
+                    let label = if option.count == 1 {
+                        lang.pick("Tek çekim", "Single payment").to_owned()
+                    } else {
+                        format!("{} × {}", option.count, format_money(option.per_installment, lang))
+                    };
+                    format!(
+                        "<tr><td><label><input type=\"radio\" name=\"installments\" value=\"{}\"{}> {}</label></td><td class=\"num\">{}</td></tr>",
+                        option.count,
+                        if index == 0 { " checked" } else { "" },
+                        escape(&label),
+                        format_money(option.total, lang)
+                    )
+                })
+                .collect();
+            format!(
+                "<section><form method=\"post\"><table><tr><th>{}</th><th class=\"num\">{}</th></tr>{rows}</table>\
+<button type=\"submit\">{}</button></form><p class=\"muted\">{}</p></section>",
+                lang.pick("Taksit", "Installments"),
+                lang.pick("Toplam", "Total"),
+                lang.pick("Ödemeye geç", "Continue to payment"),
+                lang.pick("Kart bilgileriniz bankanın güvenli ödeme sayfasında girilir; bu sayfaya ulaşmaz.", "You enter your card on the bank's secure page; it never reaches this site."),
+            )
+        }
+        PaymentLinkStatus::Paid => format!(
+            "<section><p class=\"state\" id=\"status\" data-status=\"PAID\">✓ {}</p><p class=\"muted\">{}</p></section>",
+            lang.pick("Ödendi", "Paid"),
+            lang.pick("Ödemeniz alındı. Teşekkür ederiz.", "Your payment has been received. Thank you.")
+        ),
+        PaymentLinkStatus::Expired => format!(
+            "<section><p class=\"state\" id=\"status\" data-status=\"EXPIRED\">{}</p><p class=\"muted\">{}</p></section>",
+            lang.pick("Süresi doldu", "Expired"),
+            lang.pick("Bu bağlantının süresi doldu. Yeni bir bağlantı için lütfen bizimle iletişime geçin.", "This link has expired. Please contact us for a new one.")
+        ),
+        PaymentLinkStatus::Cancelled => format!(
+            "<section><p class=\"state\" id=\"status\" data-status=\"CANCELLED\">{}</p><p class=\"muted\">{}</p></section>",
+            lang.pick("İptal edildi", "Cancelled"),
+            lang.pick("Bu ödeme bağlantısı iptal edildi.", "This payment link has been cancelled.")
+        ),
+    };
+    page(lang, &view.organization_name, &format!("{header}{action}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Choice {
+    pub installments: u32,
+}
+
+/// The chosen installment count → 303 to the provider's hosted page.
+pub async fn choose(
+    State(state): State<HttpState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(choice): Form<Choice>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let view = match payment_links::by_token(&state.app, &token).await {
+        Ok(Some(view)) => view,
+        _ => return not_found(lang),
+    };
+    let offered = options(&state, &view)
+        .is_some_and(|(_, options)| options.iter().any(|o| o.count == choice.installments));
+    if view.status != PaymentLinkStatus::Active || !offered {
+        // Back to the page, which shows why there is nothing to pay or what can be chosen.
+        return Redirect::to(&format!("/pay/{token}")).into_response();
+    }
+    let Some(provider_url) = view.link.provider_url else {
+        return not_found(lang);
+    };
+    // The sandbox bank takes the choice in the address; real providers ask on their own page.
+    let target = if view.link.provider == "sandbox" {
+        format!("{provider_url}?installments={}", choice.installments)
+    } else {
+        provider_url
+    };
+    Redirect::to(&target).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Currency;
+
+    #[test]
+    fn amounts_are_written_the_way_each_language_writes_them() {
+        let amount = Money::from_minor(125_050, Currency::TRY);
+        assert_eq!(format_money(amount, Lang::Tr), "1.250,50 TL");
+        assert_eq!(format_money(amount, Lang::En), "TRY 1,250.50");
+        assert_eq!(
+            format_money(Money::from_minor(123_456_789, Currency::USD), Lang::Tr),
+            "1.234.567,89 USD"
+        );
+        assert_eq!(
+            format_money(Money::from_minor(5, Currency::TRY), Lang::En),
+            "TRY 0.05"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape("<b>\"A&B\"</b>"),
+            "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;"
+        );
+    }
+}
