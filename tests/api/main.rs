@@ -21,5 +21,6 @@ mod lists;
 mod operations;
 mod pay_page;
 mod payment_links;
+mod paytr;
 mod schema;
 mod tenancy;
