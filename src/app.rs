@@ -84,9 +84,13 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(address = %self.local_addr(), "serving");
+        let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let jobs = tokio::spawn(crate::jobs::run(self.state.clone(), jobs_stopped));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
+        let _ = stop_jobs.send(true);
+        let _ = jobs.await;
         self.state.db.close().await;
         tracing::info!("stopped");
         served

@@ -14,6 +14,7 @@
 //! - [`services`] — use cases; each owns its transaction and writes its activity-log row inside it.
 //! - [`graphql`] — the GraphQL schema: roots, types, errors.
 //! - [`http`] — axum routes without business logic: GraphQL endpoint, health checks.
+//! - [`jobs`] — background work beside the server: payment-link expiry.
 //! - [`clock`], [`error`], [`telemetry`] — time, the error type, tracing.
 //! - [`cli`] — the command-line interface the thin `main.rs` runs.
 
@@ -27,6 +28,7 @@ pub mod entities;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod providers;
 pub mod services;
 pub mod state;

@@ -308,6 +308,55 @@ async fn scenario(app: TestApp) {
         "{payment}"
     );
     assert_eq!(payment["amount"]["amount"], "50.00");
+
+    // Money for an expired link is recorded too, for review.
+    let seventh =
+        create_invoice(&app, &team.manager, &customer, "A-7", "70.00", "2026-11-12").await;
+    let (link7, provider_link7) = link(
+        &app,
+        &team,
+        json!({"invoiceIds": [seventh], "expiresInHours": 1}),
+    )
+    .await;
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        tahsilat::jobs::expiry::expire_links(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        send(
+            &app,
+            event(
+                "evt-expired",
+                "payment.succeeded",
+                &provider_link7,
+                "70.00",
+                1
+            )
+        )
+        .await
+        .0,
+        200
+    );
+    let (_, state) = app
+        .graphql(&team.viewer, LINK_STATE, json!({"id": link7}))
+        .await;
+    assert_eq!(state["data"]["paymentLink"]["status"], "EXPIRED");
+    let (_, state) = app
+        .graphql(&team.viewer, INVOICE, json!({"id": seventh}))
+        .await;
+    assert_eq!(
+        state["data"]["invoice"]["status"], "PAID",
+        "the money is applied, and flagged"
+    );
+    let (_, log) = app.graphql(&team.viewer, "{ activities(first: 1, filter: {kinds: [PAYMENT_RECEIVED]}) { edges { node { note data } } } }", json!({})).await;
+    let node = &log["data"]["activities"]["edges"][0]["node"];
+    assert!(
+        node["note"].as_str().unwrap().contains("expired") && node["data"]["needsReview"] == true,
+        "{node}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -88,5 +88,11 @@ on_both_databases! {
         assert!(page.contains("data-status=\"EXPIRED\"") && !page.contains("<form"));
         let posted = browser.post(url).form(&[("installments", "1")]).send().await.unwrap();
         assert!(posted.headers()["location"].to_str().unwrap().starts_with("/pay/"), "no way to the bank");
+
+        // The expiry job records what the page already shows, once.
+        assert_eq!(tahsilat::jobs::expiry::expire_links(&app.state).await.unwrap(), 1);
+        assert_eq!(tahsilat::jobs::expiry::expire_links(&app.state).await.unwrap(), 0);
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { paymentLink(id: $id) { status } }", json!({"id": short["paymentLink"]["id"]})).await;
+        assert_eq!(body["data"]["paymentLink"]["status"], "EXPIRED");
     }
 }

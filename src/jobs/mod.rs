@@ -1,0 +1,30 @@
+//! Background work that runs beside the server and stops with it: expiring payment links.
+
+pub mod expiry;
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// How often the periodic jobs look for work.
+pub const INTERVAL: Duration = Duration::from_secs(30);
+
+/// Runs the jobs until `stop` changes.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                match expiry::expire_links(&state).await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "payment links expired"),
+                    Err(error) => tracing::warn!(error = ?error, "expiring payment links failed; will try again"),
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
