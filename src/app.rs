@@ -26,6 +26,8 @@ pub enum StartError {
     Migrate(sea_orm::DbErr),
     #[error("cannot set up the payment providers: {0}")]
     Providers(integrations::ProviderError),
+    #[error("cannot set up mail: {0}")]
+    Mail(crate::mail::MailError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: SocketAddr,
@@ -100,6 +102,7 @@ impl App {
 /// Opens the database and migrates it: what `serve`, `migrate` and `user add` share.
 pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
     let providers = Providers::from_config(&config).map_err(StartError::Providers)?;
+    let mailer = crate::mail::Mailer::from_config(&config).map_err(StartError::Mail)?;
     let db = Db::connect(&config).await.map_err(StartError::Database)?;
     db.migrate().await.map_err(StartError::Migrate)?;
     Ok(AppState {
@@ -108,5 +111,6 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
         clock,
         tokens: Arc::default(),
         providers: Arc::new(providers),
+        mailer: Arc::new(mailer),
     })
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::mail::Mailer;
 use crate::providers::Providers;
 use crate::services::users::TokenCache;
 
@@ -15,4 +16,5 @@ pub struct AppState {
     pub clock: SharedClock,
     pub tokens: Arc<TokenCache>,
     pub providers: Arc<Providers>,
+    pub mailer: Arc<Mailer>,
 }

@@ -157,3 +157,10 @@ pub struct CreatePaymentLinkInput {
 pub struct CancelPaymentLinkInput {
     pub id: ID,
 }
+
+#[derive(InputObject)]
+pub struct SendPaymentLinkInput {
+    pub id: ID,
+    /// Default: the primary contact's address, else the customer's.
+    pub email: Option<String>,
+}

@@ -229,6 +229,17 @@ impl MutationRoot {
         CreatePaymentLinkPayload::from_result(result.map(PaymentLink))
     }
 
+    /// COLLECTOR and up: mails the link to the customer (delivered by the outbox worker).
+    async fn send_payment_link(
+        &self,
+        ctx: &Context<'_>,
+        input: SendPaymentLinkInput,
+    ) -> Result<SendPaymentLinkPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payment_links::send(app, viewer, input_id(&input.id), input.email).await;
+        SendPaymentLinkPayload::from_result(result.map(PaymentLink))
+    }
+
     /// COLLECTOR and up: withdraws an active link.
     async fn cancel_payment_link(
         &self,

@@ -69,6 +69,7 @@ payload! {
     LogActivityPayload { activity: Activity }
     CreatePaymentLinkPayload { payment_link: PaymentLink }
     CancelPaymentLinkPayload { payment_link: PaymentLink }
+    SendPaymentLinkPayload { payment_link: PaymentLink }
 }
 
 #[derive(SimpleObject)]

@@ -1,4 +1,5 @@
-//! Background work that runs beside the server and stops with it: expiring payment links.
+//! Background work that runs beside the server and stops with it: delivering the outbox's mail
+//! and expiring payment links.
 
 pub mod expiry;
 
@@ -8,15 +9,24 @@ use tokio::sync::watch;
 
 use crate::state::AppState;
 
-/// How often the periodic jobs look for work.
+/// How often expiry looks for work.
 pub const INTERVAL: Duration = Duration::from_secs(30);
+/// How often the outbox worker looks for mail to send.
+pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Runs the jobs until `stop` changes.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outbox = tokio::time::interval(OUTBOX_INTERVAL);
+    outbox.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = outbox.tick() => {
+                if let Err(error) = crate::services::outbox::deliver_due(&state, 20).await {
+                    tracing::warn!(error = ?error, "the outbox worker failed; will try again");
+                }
+            }
             _ = ticker.tick() => {
                 match expiry::expire_links(&state).await {
                     Ok(0) => {}

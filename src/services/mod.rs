@@ -8,6 +8,7 @@ pub mod customers;
 pub mod demo;
 pub mod invoices;
 pub mod listing;
+pub mod outbox;
 pub mod payment_links;
 pub mod payments;
 pub mod rules;

@@ -481,3 +481,101 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         status,
     })
 }
+
+/// Mails an ACTIVE link to the customer: to `email`, else the primary contact's address, else
+/// the customer's. The mail is queued in the outbox in the same transaction as the
+/// PAYMENT_LINK_SENT activity, so one is never without the other.
+#[tracing::instrument(skip_all)]
+pub async fn send(
+    app: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    email: Option<String>,
+) -> AppResult<payment_link::Model> {
+    viewer.require(Role::Collector)?;
+    let org = viewer.organization_id;
+    let mut checks = Validation::new();
+    let given = checks
+        .take(rules::optional_email(email.as_deref(), &["email"]))
+        .flatten();
+    let txn = app.db.begin().await?;
+    let link = payment_link::Entity::find_in_org(id, org)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(&["id"], "NOT_FOUND", "no such payment link").into_error()
+        })?;
+    let now = app.clock.now();
+    checks.check(
+        link.status != PaymentLinkStatus::Active || link.expires_at <= now,
+        &["id"],
+        "NOT_ACTIVE",
+        "only an active link can be sent",
+    );
+    let customer = customer::Entity::find_in_org(link.customer_id, org)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("link without its customer".into()))?;
+    let to = match given {
+        Some(email) => Some(email),
+        None => payer_email(&txn, org, &customer).await?,
+    };
+    checks.check(
+        to.is_none(),
+        &["email"],
+        "NO_EMAIL",
+        "the customer has no email address; give one",
+    );
+    checks.finish()?;
+    let Some(to) = to else {
+        return Err(AppError::Internal("validated input is incomplete".into()));
+    };
+
+    let company = crate::entities::organization::Entity::find_by_id(org.0)
+        .one(&txn)
+        .await?
+        .map(|organization| organization.name)
+        .unwrap_or_default();
+    let invoice_ids: Vec<Uuid> = payment_link_invoice::Entity::in_org(org)
+        .filter(payment_link_invoice::Column::LinkId.eq(link.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|row| row.invoice_id)
+        .collect();
+    let invoices = invoice::Entity::in_org(org)
+        .filter(invoice::Column::Id.is_in(invoice_ids))
+        .order_by_asc(invoice::Column::DueDate)
+        .all(&txn)
+        .await?;
+    let lines: Vec<crate::mail::templates::InvoiceLine> = invoices
+        .iter()
+        .map(|invoice| crate::mail::templates::InvoiceLine {
+            number: invoice.number.clone(),
+            due_date: invoice.due_date,
+        })
+        .collect();
+    let amount = Money::from_minor(link.amount_minor, rules::stored_currency(&link.currency)?);
+    let url = format!("{}/pay/{}", app.config.public_url, link.token);
+    let outbox_id = Uuid::now_v7();
+    let mail = crate::mail::templates::payment_link(
+        &to,
+        &company,
+        &lines,
+        amount,
+        &url,
+        link.expires_at,
+        format!("<{outbox_id}@tahsilat>"),
+    );
+    super::outbox::enqueue_mail(&txn, org, &mail, now).await?;
+    let entry = Entry {
+        customer_id: link.customer_id,
+        invoice_id: (invoices.len() == 1).then(|| invoices[0].id),
+        kind: ActivityKind::PaymentLinkSent,
+        note: None,
+        data: json!({"paymentLinkId": link.id, "to": to}),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(link)
+}

@@ -18,6 +18,7 @@ mod demo;
 mod hardening;
 mod health;
 mod lists;
+mod mail;
 mod operations;
 mod pay_page;
 mod payment_links;
