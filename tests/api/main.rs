@@ -11,6 +11,7 @@
 #[macro_use]
 mod helpers;
 
+mod browser;
 mod callbacks;
 mod cli;
 mod collections;

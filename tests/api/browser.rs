@@ -1,0 +1,223 @@
+//! End to end in a real headless browser (Debian's chromium and chromium-driver, spoken to over
+//! the W3C WebDriver protocol): the pay page → the sandbox bank's Approve → back on the pay page,
+//! which shows the invoice paid. Skips, saying why, where no browser is installed.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::collections::{Team, create_customer, create_invoice, mutate};
+use crate::helpers::{Backend, TestApp};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// chromedriver, stopped when dropped.
+struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start(profile: &std::path::Path) -> Option<Driver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let mut driver = Driver {
+            child,
+            base,
+            http,
+            session: String::new(),
+        };
+        for _ in 0..100 {
+            if driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "prefs": {"intl.accept_languages": "tr-TR,tr"},
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=412,915", "--lang=tr-TR",
+                     format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let session: Value = driver
+            .http
+            .post(format!("{}/session", driver.base))
+            .json(&capabilities)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        driver.session = session["value"]["sessionId"].as_str()?.to_owned();
+        Some(driver)
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let request = self.http.request(method.clone(), url);
+        let request = if method == reqwest::Method::GET {
+            request
+        } else {
+            request.json(&body)
+        };
+        let response = request.send().await.unwrap();
+        response.json::<Value>().await.unwrap()["value"].clone()
+    }
+
+    async fn open(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({"url": url}))
+            .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        let id = found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned();
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn screenshot(&self, path: &std::path::Path) {
+        let png = self
+            .call(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        if let Some(data) = png
+            .as_str()
+            .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+        {
+            let _ = std::fs::write(path, data);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_pays_in_a_real_browser() {
+    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+        eprintln!("skipped: no browser here (install Debian's chromium and chromium-driver)");
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let team = Team::new(&app, "Demo Ticaret A.Ş.").await;
+    let customer = create_customer(&app, &team.manager, "Ege Zeytincilik").await;
+    let invoice = create_invoice(
+        &app,
+        &team.manager,
+        &customer,
+        "DT2026000010",
+        "1250.50",
+        "2026-11-13",
+    )
+    .await;
+    let created = mutate(&app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { url } userErrors { code } } }", json!({"invoiceIds": [invoice], "maxInstallments": 3})).await;
+    let url = created["paymentLink"]["url"].as_str().unwrap().to_owned();
+
+    let profile = tempfile::tempdir().unwrap();
+    let Some(driver) = Driver::start(profile.path()).await else {
+        eprintln!("skipped: chromedriver did not start a browser session");
+        return;
+    };
+    driver.open(&url).await;
+    let page = driver.source().await;
+    assert!(
+        page.contains("1.250,50 TL") || page.contains("TRY 1,250.50"),
+        "{page}"
+    );
+    driver
+        .screenshot(&app.database.dir.path().join("pay.png"))
+        .await;
+    driver.click("input[name=installments][value='3']").await;
+    driver.click("button[type=submit]").await;
+    let bank = driver.source().await;
+    assert!(
+        bank.contains("SANDBOX BANK")
+            && (bank.contains("1.300,52 TL") || bank.contains("TRY 1,300.52")),
+        "{bank}"
+    );
+    driver.click("#approve").await;
+    let mut paid = String::new();
+    for _ in 0..50 {
+        paid = driver.source().await;
+        if paid.contains("data-status=\"PAID\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver
+        .screenshot(&app.database.dir.path().join("paid.png"))
+        .await;
+    if let Ok(dir) = std::env::var("TAHSILAT_SCREENSHOTS") {
+        for name in ["pay.png", "paid.png"] {
+            let _ = std::fs::copy(
+                app.database.dir.path().join(name),
+                std::path::Path::new(&dir).join(name),
+            );
+        }
+    }
+    assert!(paid.contains("data-status=\"PAID\""), "{paid}");
+
+    let (_, body) = app
+        .graphql(
+            &team.viewer,
+            "query($id: ID!) { invoice(id: $id) { status } }",
+            json!({"id": invoice}),
+        )
+        .await;
+    assert_eq!(body["data"]["invoice"]["status"], "PAID");
+    let (_, body) = app.graphql(&team.viewer, "{ activities(first: 1, filter: {kinds: [PAYMENT_RECEIVED]}) { edges { node { actorLabel data } } } }", json!({})).await;
+    assert_eq!(
+        body["data"]["activities"]["edges"][0]["node"]["data"]["installmentCount"],
+        3
+    );
+}
