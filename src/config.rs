@@ -79,6 +79,8 @@ pub struct Config {
     pub sandbox_enabled: bool,
     /// `TAHSILAT_SANDBOX_SECRET`: the sandbox bank's signing secret; random at each start when unset.
     pub sandbox_secret: Option<SecretString>,
+    /// `TAHSILAT_SANDBOX_PREVIOUS_SECRET`: also accepted on callbacks while a secret is rotated.
+    pub sandbox_previous_secret: Option<SecretString>,
     /// PayTR credentials (`TAHSILAT_PAYTR_MERCHANT_ID`, `_MERCHANT_KEY`, `_MERCHANT_SALT`, `_API_BASE`).
     pub paytr: Option<PaytrConfig>,
     /// `TAHSILAT_DEFAULT_PROVIDER`: the provider used when a request names none; default `sandbox`.
@@ -106,13 +108,14 @@ pub const DEFAULT_INSTALLMENT_RATES: &str = "1:0,2:3,3:4,6:7,9:10,12:13";
 const KNOWN_PROVIDERS: [&str; 2] = ["sandbox", "paytr"];
 
 /// Every variable the service reads, for the file's key check and the documentation.
-pub const VARIABLES: [&str; 18] = [
+pub const VARIABLES: [&str; 19] = [
     "TAHSILAT_DATABASE_URL",
     "TAHSILAT_DATABASE_MAX_CONNECTIONS",
     "TAHSILAT_LISTEN",
     "TAHSILAT_PUBLIC_URL",
     "TAHSILAT_SANDBOX",
     "TAHSILAT_SANDBOX_SECRET",
+    "TAHSILAT_SANDBOX_PREVIOUS_SECRET",
     "TAHSILAT_PAYTR_MERCHANT_ID",
     "TAHSILAT_PAYTR_MERCHANT_KEY",
     "TAHSILAT_PAYTR_MERCHANT_SALT",
@@ -188,6 +191,8 @@ impl Config {
             Some(value) => parse_bool(&value, "TAHSILAT_SANDBOX")?,
         };
         let sandbox_secret = get("TAHSILAT_SANDBOX_SECRET").map(SecretString::from);
+        let sandbox_previous_secret =
+            get("TAHSILAT_SANDBOX_PREVIOUS_SECRET").map(SecretString::from);
 
         let paytr = match get("TAHSILAT_PAYTR_MERCHANT_ID") {
             None => None,
@@ -293,6 +298,7 @@ impl Config {
             public_url,
             sandbox_enabled,
             sandbox_secret,
+            sandbox_previous_secret,
             paytr,
             default_provider,
             installment_rates,

@@ -25,7 +25,11 @@ impl Providers {
                 .sandbox_secret
                 .clone()
                 .unwrap_or_else(|| SecretString::from(hex::encode(rand::random::<[u8; 32]>())));
-            Arc::new(Sandbox::new(secret, None, &config.public_url))
+            Arc::new(Sandbox::new(
+                secret,
+                config.sandbox_previous_secret.clone(),
+                &config.public_url,
+            ))
         });
         let paytr = match &config.paytr {
             Some(paytr) => Some(Arc::new(Paytr::new(

@@ -370,3 +370,47 @@ async fn sandbox_callbacks_postgres() {
         scenario(app).await;
     }
 }
+
+/// During a rotation the old secret still verifies; an unrelated one does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_sandbox_secret_still_verifies() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn_configured(
+        database,
+        &[
+            ("TAHSILAT_SANDBOX_SECRET", "new-secret"),
+            ("TAHSILAT_SANDBOX_PREVIOUS_SECRET", SECRET),
+        ],
+    )
+    .await;
+    let team = Team::new(&app, "acme").await;
+    let customer = create_customer(&app, &team.manager, "Dönüşüm A.Ş.").await;
+    let invoice =
+        create_invoice(&app, &team.manager, &customer, "R-1", "10.00", "2026-11-01").await;
+    let (_, provider_link) = link(&app, &team, json!({"invoiceIds": [invoice]})).await;
+    let body = event(
+        "evt-rotated",
+        "payment.succeeded",
+        &provider_link,
+        "10.00",
+        1,
+    );
+    let now = app.clock.now().timestamp();
+    assert_eq!(
+        post(&app, &bank("unrelated").sign(now, &body), body.clone())
+            .await
+            .0,
+        401
+    );
+    // Signed with the previous secret, as a bank that has not switched yet does.
+    assert_eq!(
+        post(&app, &bank(SECRET).sign(now, &body), body.clone())
+            .await
+            .0,
+        200
+    );
+    let (_, state) = app
+        .graphql(&team.viewer, INVOICE, json!({"id": invoice}))
+        .await;
+    assert_eq!(state["data"]["invoice"]["status"], "PAID");
+}
