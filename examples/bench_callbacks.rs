@@ -22,7 +22,6 @@ use integrations::sandbox::transformers::SandboxEvent;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use secrecy::SecretString;
-use tahsilat::clock::SystemClock;
 use tahsilat::config::Config;
 use tahsilat::db::Db;
 use tahsilat::domain::invoice::InvoiceStatus;
@@ -196,7 +195,8 @@ fn signed(bank: &Sandbox, event_id: &str, link: &Link) -> (String, Vec<u8>) {
     (bank.sign(Utc::now().timestamp(), &body), body)
 }
 
-/// Sends every callback with `CLIENTS` at a time; returns (sent per second, answers not 200).
+/// Sends every callback with `CLIENTS` at a time; returns (sent per second, answers not 200,
+/// latencies).
 async fn fire(
     client: &reqwest::Client,
     url: &str,
@@ -273,13 +273,12 @@ async fn count(db: &Db, sql: &str) -> Result<i64, Box<dyn Error>> {
 async fn bench(
     label: &str,
     url: &str,
-    postgres_server: Option<&str>,
+    postgres: bool,
     distinct: usize,
 ) -> Result<(), Box<dyn Error>> {
     let config = Config::with_database(url)?;
     let db = Db::connect(&config).await?;
     db.migrate().await?;
-    let _ = SystemClock;
     let bank = Sandbox::new(SecretString::from(SECRET), None, "http://unused");
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -372,16 +371,15 @@ async fn bench(
     let _ = server.wait();
 
     // 4. The same work as one SQL transaction, by pgbench.
-    if let Some(server_url) = postgres_server {
-        pgbench(&db, url, server_url, label).await?;
+    if postgres {
+        pgbench(&db, url, label).await?;
     }
     db.close().await;
     Ok(())
 }
 
-async fn pgbench(db: &Db, url: &str, _server: &str, label: &str) -> Result<(), Box<dyn Error>> {
-    let links = seed(db, 5_000, "P").await?;
-    let _ = links;
+async fn pgbench(db: &Db, url: &str, label: &str) -> Result<(), Box<dyn Error>> {
+    seed(db, 5_000, "P").await?;
     let conn = db.writer();
     conn.execute_unprepared(
         "CREATE TABLE IF NOT EXISTS bench_links AS \
@@ -447,7 +445,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 Some((base, _)) => format!("{base}/{name}"),
                 None => return Err("--postgres takes a URL".into()),
             };
-            let outcome = bench("PostgreSQL", &url, Some(&server), distinct).await;
+            let outcome = bench("PostgreSQL", &url, true, distinct).await;
             use sea_orm::sqlx::{self, Connection as _};
             if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -463,7 +461,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .join(format!("tahsilat-cbench-{}", uuid::Uuid::now_v7().simple()));
             std::fs::create_dir_all(&dir)?;
             let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-            let outcome = bench("SQLite", &url, None, distinct).await;
+            let outcome = bench("SQLite", &url, false, distinct).await;
             let _ = std::fs::remove_dir_all(&dir);
             outcome
         }
