@@ -3,13 +3,19 @@
 
 use std::sync::Arc;
 
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Object, Result, SimpleObject};
 use futures_util::future::BoxFuture;
 
+use super::context::ContextExt;
 use super::errors::GqlResultExt;
+use super::loaders::{ChildCounts, ChildPages, Loaders};
+use super::prefetch;
 use super::types::{activity::Activity, customer::Customer, invoice::Invoice};
+use crate::entities::{activity, invoice};
 use crate::error::AppResult;
 use crate::services::listing::{Page, PageRequest};
+use crate::services::scope::OrgScoped;
 
 /// Counts the whole filtered list when `totalCount` is requested.
 pub type Counter = Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>;
@@ -102,4 +108,71 @@ connection! {
     Customer => CustomerConnection, CustomerEdge;
     Invoice => InvoiceConnection, InvoiceEdge;
     Activity => ActivityConnection, ActivityEdge;
+}
+
+/// The loaders behind one kind of nested connection (a customer's invoices, an invoice's
+/// activities…): its pages, its counts, and how its nodes' relations are prefetched.
+pub struct Nested<E: sea_orm::EntityTrait> {
+    pub pages: fn(&Loaders) -> &DataLoader<ChildPages<E>, HashMapCache>,
+    pub counts: fn(&Loaders) -> &DataLoader<ChildCounts<E>, HashMapCache>,
+    pub prefetch: prefetch::Prefetch<E::Model>,
+}
+
+pub const INVOICES_OF_CUSTOMER: Nested<invoice::Entity> = Nested {
+    pages: |loaders| &loaders.invoices_of_customer,
+    counts: |loaders| &loaders.invoice_count_of_customer,
+    prefetch: prefetch::invoices,
+};
+
+pub const ACTIVITIES_OF_CUSTOMER: Nested<activity::Entity> = Nested {
+    pages: |loaders| &loaders.activities_of_customer,
+    counts: |loaders| &loaders.activity_count_of_customer,
+    prefetch: prefetch::activities,
+};
+
+pub const ACTIVITIES_OF_INVOICE: Nested<activity::Entity> = Nested {
+    pages: |loaders| &loaders.activities_of_invoice,
+    counts: |loaders| &loaders.activity_count_of_invoice,
+    prefetch: prefetch::activities,
+};
+
+/// One page of a nested connection for `parent`, its nodes' relations prefetched, its
+/// `totalCount` counted only when asked for.
+pub async fn nested<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    parent: uuid::Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+    kind: Nested<E>,
+    node: fn(E::Model) -> N,
+) -> Result<Connection<N>>
+where
+    E: OrgScoped + Default + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+    E::Column: Send + Sync,
+{
+    let request = PageRequest::new(first, after.as_deref()).gql()?;
+    let loaders = ctx.loaders().gql()?;
+    let page = (kind.pages)(&loaders)
+        .load_one((parent, request.clone()))
+        .await
+        .gql()?
+        .unwrap_or(Page {
+            items: Vec::new(),
+            has_next: false,
+        });
+    let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+    (kind.prefetch)(
+        &loaders,
+        ctx.look_ahead().field("edges").field("node"),
+        rows,
+    )
+    .await
+    .gql()?;
+    let counts = kind.counts;
+    let counter: Counter = Arc::new(move || {
+        let loaders = loaders.clone();
+        Box::pin(async move { Ok(counts(&loaders).load_one(parent).await?.unwrap_or(0)) })
+    });
+    Ok(Connection::new(page, &request, node, counter))
 }

@@ -18,6 +18,10 @@ use crate::error::AppResult;
 use crate::services::listing::PageRequest;
 use crate::services::scope::OrgScoped;
 
+/// A prefetch walk for rows of one kind.
+pub type Prefetch<M> =
+    for<'a> fn(&'a Loaders, Lookahead<'a>, Vec<M>) -> BoxFuture<'a, AppResult<()>>;
+
 fn unique(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
     let mut seen = HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()

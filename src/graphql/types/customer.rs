@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, Object, Result};
 
 use super::activity::Activity;
@@ -9,13 +7,12 @@ use super::money::Money;
 use super::user::User;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::{contact, customer};
-use crate::graphql::connection::{ActivityConnection, Connection, Counter, InvoiceConnection};
+use crate::graphql::connection::{
+    ACTIVITIES_OF_CUSTOMER, ActivityConnection, INVOICES_OF_CUSTOMER, InvoiceConnection, nested,
+};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResultExt;
-use crate::graphql::loaders::Loaders;
-use crate::graphql::prefetch;
 use crate::graphql::scalars::DateTime;
-use crate::services::listing::{Page, PageRequest};
 use crate::services::rules::stored_currency;
 
 /// A company (or person) that owes money.
@@ -111,27 +108,9 @@ impl Customer {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<InvoiceConnection> {
-        let request = PageRequest::new(first, after.as_deref()).gql()?;
-        let loaders = ctx.loaders().gql()?;
-        let page = loaders
-            .invoices_of_customer
-            .load_one((self.0.id, request.clone()))
+        nested(ctx, self.0.id, first, after, INVOICES_OF_CUSTOMER, Invoice)
             .await
-            .gql()?
-            .unwrap_or_else(empty_page);
-        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
-        let node = ctx.look_ahead().field("edges").field("node");
-        prefetch::invoices(&loaders, node, rows).await.gql()?;
-        let counter = count_with(loaders, self.0.id, |loaders, id| {
-            Box::pin(async move {
-                Ok(loaders
-                    .invoice_count_of_customer
-                    .load_one(id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(Connection::new(page, &request, Invoice, counter).into())
+            .map(Into::into)
     }
 
     /// What was done for this customer, newest first.
@@ -142,27 +121,16 @@ impl Customer {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ActivityConnection> {
-        let request = PageRequest::new(first, after.as_deref()).gql()?;
-        let loaders = ctx.loaders().gql()?;
-        let page = loaders
-            .activities_of_customer
-            .load_one((self.0.id, request.clone()))
-            .await
-            .gql()?
-            .unwrap_or_else(empty_page);
-        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
-        let node = ctx.look_ahead().field("edges").field("node");
-        prefetch::activities(&loaders, node, rows).await.gql()?;
-        let counter = count_with(loaders, self.0.id, |loaders, id| {
-            Box::pin(async move {
-                Ok(loaders
-                    .activity_count_of_customer
-                    .load_one(id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(Connection::new(page, &request, Activity, counter).into())
+        nested(
+            ctx,
+            self.0.id,
+            first,
+            after,
+            ACTIVITIES_OF_CUSTOMER,
+            Activity,
+        )
+        .await
+        .map(Into::into)
     }
 
     /// Unpaid amounts, one per currency.
@@ -227,23 +195,4 @@ impl Contact {
     async fn is_primary(&self) -> bool {
         self.0.is_primary
     }
-}
-
-pub fn empty_page<M>() -> Page<M> {
-    Page {
-        items: Vec::new(),
-        has_next: false,
-    }
-}
-
-/// A `totalCount` that asks a count loader, only when requested.
-pub fn count_with(
-    loaders: Arc<Loaders>,
-    parent: uuid::Uuid,
-    count: fn(
-        Arc<Loaders>,
-        uuid::Uuid,
-    ) -> futures_util::future::BoxFuture<'static, crate::error::AppResult<u64>>,
-) -> Counter {
-    Arc::new(move || count(loaders.clone(), parent))
 }

@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::activity::Activity;
-use super::customer::{Customer, count_with, empty_page};
+use super::customer::Customer;
 use super::enums::InvoiceStatus;
 use super::id;
 use super::money::Money;
@@ -11,12 +11,11 @@ use crate::domain::invoice::days_overdue;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::invoice;
 use crate::error::{AppError, AppResult};
-use crate::graphql::connection::{ActivityConnection, Connection};
+use crate::graphql::connection::{ACTIVITIES_OF_INVOICE, ActivityConnection, nested};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::prefetch;
 use crate::graphql::scalars::{Date, DateTime};
-use crate::services::listing::PageRequest;
 use crate::services::rules::stored_currency;
 
 /// A bill a customer owes.
@@ -170,27 +169,16 @@ impl Invoice {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ActivityConnection> {
-        let request = PageRequest::new(first, after.as_deref()).gql()?;
-        let loaders = ctx.loaders().gql()?;
-        let page = loaders
-            .activities_of_invoice
-            .load_one((self.0.id, request.clone()))
-            .await
-            .gql()?
-            .unwrap_or_else(empty_page);
-        let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
-        let node = ctx.look_ahead().field("edges").field("node");
-        prefetch::activities(&loaders, node, rows).await.gql()?;
-        let counter = count_with(loaders, self.0.id, |loaders, id| {
-            Box::pin(async move {
-                Ok(loaders
-                    .activity_count_of_invoice
-                    .load_one(id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(Connection::new(page, &request, Activity, counter).into())
+        nested(
+            ctx,
+            self.0.id,
+            first,
+            after,
+            ACTIVITIES_OF_INVOICE,
+            Activity,
+        )
+        .await
+        .map(Into::into)
     }
 
     async fn created_at(&self) -> DateTime {
