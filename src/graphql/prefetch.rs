@@ -111,6 +111,16 @@ pub fn invoices<'a>(
             let found = loaders.payment.load_many(payment_ids).await?;
             payments(loaders, selected, found.into_values().collect()).await?;
         }
+        if node.field("paymentLinks").exists() {
+            let joins = loaders
+                .links_of_invoice
+                .load_many(ids.iter().copied())
+                .await?;
+            loaders
+                .payment_link
+                .load_many(unique(joins.values().flatten().map(|join| join.link_id)))
+                .await?;
+        }
         let selected = node.field("activities");
         if selected.exists() {
             let found = pages_of(&loaders.activities_of_invoice, &ids, &selected).await?;

@@ -80,7 +80,7 @@ on_both_databases! {
     async fn relations_cost_the_same_for_5_rows_as_for_50(app) {
         tahsilat::services::demo::seed(&app.state.db, &app.clock).await.unwrap();
         let token = app.user(tahsilat::services::demo::DEMO_ORGANIZATION, "reader@demoticaret.com.tr", tahsilat::domain::role::Role::Viewer).await;
-        let query = "query($first: Int!) { invoices(first: $first) { edges { node { number balance { amount } daysOverdue
+        let query = "query($first: Int!) { invoices(first: $first) { edges { node { number balance { amount } daysOverdue paymentLinks { status }
             customer { name contacts { name } openBalance { amount currency } overdueBalance { amount } assignedCollector { email } }
             payments { amount { amount } method recordedBy { email } allocations { amount { amount } invoice { number } } }
             activities(first: 3) { totalCount edges { node { kind actorLabel actor { email organization { name } } } } } } } } }";
