@@ -11,17 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use migrations::MigratorTrait;
 use sea_orm::sqlx::{self, ConnectOptions as _};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
     SqlxPostgresConnector, SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
-use sea_orm_migration_runner::MigratorTrait;
 
 use crate::config::{Config, DatabaseKind};
-
-// The migrations crate re-exports sea-orm-migration's prelude.
-use migrations as sea_orm_migration_runner;
 
 /// How long a request waits for a connection before the database counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);

@@ -16,15 +16,15 @@ const MERCHANT_ID: &str = "123456";
 const KEY: &str = "TESTKEY1234567890";
 const SALT: &str = "TESTSALT12345678";
 
-type Form_ = std::collections::HashMap<String, String>;
+type Fields = std::collections::HashMap<String, String>;
 
 /// The stand-in: checks the token of each request, remembers what it was sent.
-async fn stand_in(seen: Arc<Mutex<Vec<Form_>>>) -> String {
+async fn stand_in(seen: Arc<Mutex<Vec<Fields>>>) -> String {
     let create_seen = seen.clone();
     let router = axum::Router::new()
         .route(
             "/odeme/api/link/create",
-            post(move |Form(form): Form<Form_>| {
+            post(move |Form(form): Form<Fields>| {
                 let seen = create_seen.clone();
                 async move {
                     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
@@ -45,7 +45,7 @@ async fn stand_in(seen: Arc<Mutex<Vec<Form_>>>) -> String {
         )
         .route(
             "/odeme/api/link/delete",
-            post(|Form(form): Form<Form_>| async move {
+            post(|Form(form): Form<Fields>| async move {
                 let field = |name: &str| form.get(name).cloned().unwrap_or_default();
                 let expected = hmac_base64(KEY.as_bytes(), format!("{}{MERCHANT_ID}{SALT}", field("id")).as_bytes());
                 Json(if field("paytr_token") == expected { json!({"status": "success"}) } else { json!({"status": "error", "err_msg": "token"}) })
