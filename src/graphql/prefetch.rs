@@ -12,7 +12,7 @@ use async_graphql::{Lookahead, Value};
 use futures_util::future::BoxFuture;
 use uuid::Uuid;
 
-use super::loaders::{ChildPages, Loaders};
+use super::loaders::{ById, ChildPages, Loaders};
 use crate::entities::{activity, customer, invoice, payment, user};
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
@@ -78,6 +78,27 @@ where
     Ok(rows)
 }
 
+/// Loads what a to-one relation `field` points at, for the whole page, and walks on into it.
+async fn to_one<'a, E>(
+    loader: &'a DataLoader<ById<E>, HashMapCache>,
+    loaders: &'a Loaders,
+    node: &Lookahead<'a>,
+    field: &str,
+    ids: impl IntoIterator<Item = Uuid>,
+    walk: Prefetch<E::Model>,
+) -> AppResult<()>
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    let selected = node.field(field);
+    if selected.exists() {
+        let found = loader.load_many(unique(ids)).await?;
+        walk(loaders, selected, found.into_values().collect()).await?;
+    }
+    Ok(())
+}
+
 pub fn invoices<'a>(
     loaders: &'a Loaders,
     node: Lookahead<'a>,
@@ -88,14 +109,15 @@ pub fn invoices<'a>(
             return Ok(());
         }
         let ids = unique(rows.iter().map(|row| row.id));
-        let selected = node.field("customer");
-        if selected.exists() {
-            let found = loaders
-                .customer
-                .load_many(unique(rows.iter().map(|row| row.customer_id)))
-                .await?;
-            customers(loaders, selected, found.into_values().collect()).await?;
-        }
+        to_one(
+            &loaders.customer,
+            loaders,
+            &node,
+            "customer",
+            rows.iter().map(|row| row.customer_id),
+            customers,
+        )
+        .await?;
         let selected = node.field("payments");
         if selected.exists() {
             let allocations = loaders
@@ -155,16 +177,15 @@ pub fn customers<'a>(
                 .load_many(ids.iter().copied())
                 .await?;
         }
-        let selected = node.field("assignedCollector");
-        if selected.exists() {
-            let found = loaders
-                .user
-                .load_many(unique(
-                    rows.iter().filter_map(|row| row.assigned_collector_id),
-                ))
-                .await?;
-            users(loaders, selected, found.into_values().collect()).await?;
-        }
+        to_one(
+            &loaders.user,
+            loaders,
+            &node,
+            "assignedCollector",
+            rows.iter().filter_map(|row| row.assigned_collector_id),
+            users,
+        )
+        .await?;
         let selected = node.field("invoices");
         if selected.exists() {
             let found = pages_of(&loaders.invoices_of_customer, &ids, &selected).await?;
@@ -201,14 +222,15 @@ pub fn payments<'a>(
             return Ok(());
         }
         let ids = unique(rows.iter().map(|row| row.id));
-        let selected = node.field("customer");
-        if selected.exists() {
-            let found = loaders
-                .customer
-                .load_many(unique(rows.iter().map(|row| row.customer_id)))
-                .await?;
-            customers(loaders, selected, found.into_values().collect()).await?;
-        }
+        to_one(
+            &loaders.customer,
+            loaders,
+            &node,
+            "customer",
+            rows.iter().map(|row| row.customer_id),
+            customers,
+        )
+        .await?;
         let selected = node.field("allocations");
         if selected.exists() || node.field("unappliedAmount").exists() {
             let allocations = loaders
@@ -227,14 +249,15 @@ pub fn payments<'a>(
                 invoices(loaders, invoice, found.into_values().collect()).await?;
             }
         }
-        let selected = node.field("recordedBy");
-        if selected.exists() {
-            let found = loaders
-                .user
-                .load_many(unique(rows.iter().filter_map(|row| row.recorded_by)))
-                .await?;
-            users(loaders, selected, found.into_values().collect()).await?;
-        }
+        to_one(
+            &loaders.user,
+            loaders,
+            &node,
+            "recordedBy",
+            rows.iter().filter_map(|row| row.recorded_by),
+            users,
+        )
+        .await?;
         Ok(())
     })
 }
@@ -248,30 +271,33 @@ pub fn activities<'a>(
         if rows.is_empty() {
             return Ok(());
         }
-        let selected = node.field("customer");
-        if selected.exists() {
-            let found = loaders
-                .customer
-                .load_many(unique(rows.iter().map(|row| row.customer_id)))
-                .await?;
-            customers(loaders, selected, found.into_values().collect()).await?;
-        }
-        let selected = node.field("invoice");
-        if selected.exists() {
-            let found = loaders
-                .invoice
-                .load_many(unique(rows.iter().filter_map(|row| row.invoice_id)))
-                .await?;
-            invoices(loaders, selected, found.into_values().collect()).await?;
-        }
-        let selected = node.field("actor");
-        if selected.exists() {
-            let found = loaders
-                .user
-                .load_many(unique(rows.iter().filter_map(|row| row.actor_user_id)))
-                .await?;
-            users(loaders, selected, found.into_values().collect()).await?;
-        }
+        to_one(
+            &loaders.customer,
+            loaders,
+            &node,
+            "customer",
+            rows.iter().map(|row| row.customer_id),
+            customers,
+        )
+        .await?;
+        to_one(
+            &loaders.invoice,
+            loaders,
+            &node,
+            "invoice",
+            rows.iter().filter_map(|row| row.invoice_id),
+            invoices,
+        )
+        .await?;
+        to_one(
+            &loaders.user,
+            loaders,
+            &node,
+            "actor",
+            rows.iter().filter_map(|row| row.actor_user_id),
+            users,
+        )
+        .await?;
         Ok(())
     })
 }
