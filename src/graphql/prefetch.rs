@@ -12,6 +12,9 @@ use async_graphql::{Lookahead, Value};
 use futures_util::future::BoxFuture;
 use uuid::Uuid;
 
+use super::connection::{
+    ACTIVITIES_OF_CUSTOMER, ACTIVITIES_OF_INVOICE, INVOICES_OF_CUSTOMER, Nested,
+};
 use super::loaders::{ById, ChildPages, Loaders};
 use crate::entities::{activity, customer, invoice, payment, user};
 use crate::error::AppResult;
@@ -99,6 +102,33 @@ where
     Ok(())
 }
 
+/// Loads the pages a nested connection `field` asks for, for every parent at once, walks on
+/// into their rows, and counts them when `totalCount` is asked for.
+async fn nested_pages<'a, E>(
+    loaders: &'a Loaders,
+    node: &Lookahead<'a>,
+    field: &str,
+    parents: &[Uuid],
+    kind: Nested<E>,
+) -> AppResult<()>
+where
+    E: OrgScoped + Default + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+    E::Column: Send + Sync,
+{
+    let selected = node.field(field);
+    if selected.exists() {
+        let found = pages_of((kind.pages)(loaders), parents, &selected).await?;
+        (kind.prefetch)(loaders, selected.field("edges").field("node"), found).await?;
+        if selected.field("totalCount").exists() {
+            (kind.counts)(loaders)
+                .load_many(parents.iter().copied())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 pub fn invoices<'a>(
     loaders: &'a Loaders,
     node: Lookahead<'a>,
@@ -143,17 +173,7 @@ pub fn invoices<'a>(
                 .load_many(unique(joins.values().flatten().map(|join| join.link_id)))
                 .await?;
         }
-        let selected = node.field("activities");
-        if selected.exists() {
-            let found = pages_of(&loaders.activities_of_invoice, &ids, &selected).await?;
-            activities(loaders, selected.field("edges").field("node"), found).await?;
-            if selected.field("totalCount").exists() {
-                loaders
-                    .activity_count_of_invoice
-                    .load_many(ids.iter().copied())
-                    .await?;
-            }
-        }
+        nested_pages(loaders, &node, "activities", &ids, ACTIVITIES_OF_INVOICE).await?;
         Ok(())
     })
 }
@@ -186,28 +206,8 @@ pub fn customers<'a>(
             users,
         )
         .await?;
-        let selected = node.field("invoices");
-        if selected.exists() {
-            let found = pages_of(&loaders.invoices_of_customer, &ids, &selected).await?;
-            invoices(loaders, selected.field("edges").field("node"), found).await?;
-            if selected.field("totalCount").exists() {
-                loaders
-                    .invoice_count_of_customer
-                    .load_many(ids.iter().copied())
-                    .await?;
-            }
-        }
-        let selected = node.field("activities");
-        if selected.exists() {
-            let found = pages_of(&loaders.activities_of_customer, &ids, &selected).await?;
-            activities(loaders, selected.field("edges").field("node"), found).await?;
-            if selected.field("totalCount").exists() {
-                loaders
-                    .activity_count_of_customer
-                    .load_many(ids.iter().copied())
-                    .await?;
-            }
-        }
+        nested_pages(loaders, &node, "invoices", &ids, INVOICES_OF_CUSTOMER).await?;
+        nested_pages(loaders, &node, "activities", &ids, ACTIVITIES_OF_CUSTOMER).await?;
         Ok(())
     })
 }
