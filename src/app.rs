@@ -88,9 +88,13 @@ impl App {
         tracing::info!(address = %self.local_addr(), "serving");
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let jobs = tokio::spawn(crate::jobs::run(self.state.clone(), jobs_stopped));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         let _ = stop_jobs.send(true);
         let _ = jobs.await;
         self.state.db.close().await;
@@ -112,5 +116,6 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
         tokens: Arc::default(),
         providers: Arc::new(providers),
         mailer: Arc::new(mailer),
+        callback_refusals: Arc::default(),
     })
 }

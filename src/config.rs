@@ -83,8 +83,9 @@ pub struct Config {
     pub sandbox_previous_secret: Option<SecretString>,
     /// PayTR credentials (`TAHSILAT_PAYTR_MERCHANT_ID`, `_MERCHANT_KEY`, `_MERCHANT_SALT`, `_API_BASE`).
     pub paytr: Option<PaytrConfig>,
-    /// `TAHSILAT_DEFAULT_PROVIDER`: the provider used when a request names none; default `sandbox`.
-    pub default_provider: String,
+    /// `TAHSILAT_DEFAULT_PROVIDER`: the provider used when a request names none. Default: a
+    /// configured real provider (PayTR), else `sandbox` while the sandbox is on, else none.
+    pub default_provider: Option<String>,
     /// `TAHSILAT_INSTALLMENT_RATES`: installment count → interest percent; default
     /// `1:0,2:3,3:4,6:7,9:10,12:13`.
     pub installment_rates: InstallmentRates,
@@ -186,8 +187,9 @@ impl Config {
             None => format!("http://{listen}"),
         };
 
+        // The sandbox approves payments with no money moving: never on unless asked for.
         let sandbox_enabled = match get("TAHSILAT_SANDBOX") {
-            None => true,
+            None => false,
             Some(value) => parse_bool(&value, "TAHSILAT_SANDBOX")?,
         };
         let sandbox_secret = get("TAHSILAT_SANDBOX_SECRET").map(SecretString::from);
@@ -220,32 +222,36 @@ impl Config {
             }
         };
 
-        let default_provider =
-            get("TAHSILAT_DEFAULT_PROVIDER").unwrap_or_else(|| "sandbox".to_owned());
-        match default_provider.as_str() {
-            "sandbox" if !sandbox_enabled => {
-                return Err(ConfigError::new(
-                    "TAHSILAT_DEFAULT_PROVIDER",
-                    "is sandbox, but TAHSILAT_SANDBOX is off; choose paytr or turn the sandbox on",
-                ));
+        let default_provider = match get("TAHSILAT_DEFAULT_PROVIDER") {
+            Some(named) => {
+                match named.as_str() {
+                    "sandbox" if !sandbox_enabled => {
+                        return Err(ConfigError::new(
+                            "TAHSILAT_DEFAULT_PROVIDER",
+                            "is sandbox, but TAHSILAT_SANDBOX is off; choose paytr or turn the sandbox on",
+                        ));
+                    }
+                    "paytr" if paytr.is_none() => {
+                        return Err(ConfigError::new(
+                            "TAHSILAT_DEFAULT_PROVIDER",
+                            "is paytr, but TAHSILAT_PAYTR_MERCHANT_ID is not set",
+                        ));
+                    }
+                    known if KNOWN_PROVIDERS.contains(&known) => {}
+                    other => {
+                        return Err(ConfigError::new(
+                            "TAHSILAT_DEFAULT_PROVIDER",
+                            format!(
+                                "unknown provider {other:?} (expected one of: {})",
+                                KNOWN_PROVIDERS.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                Some(named)
             }
-            "paytr" if paytr.is_none() => {
-                return Err(ConfigError::new(
-                    "TAHSILAT_DEFAULT_PROVIDER",
-                    "is paytr, but TAHSILAT_PAYTR_MERCHANT_ID is not set",
-                ));
-            }
-            known if KNOWN_PROVIDERS.contains(&known) => {}
-            other => {
-                return Err(ConfigError::new(
-                    "TAHSILAT_DEFAULT_PROVIDER",
-                    format!(
-                        "unknown provider {other:?} (expected one of: {})",
-                        KNOWN_PROVIDERS.join(", ")
-                    ),
-                ));
-            }
-        }
+            None => default_provider_for(sandbox_enabled, paytr.is_some()),
+        };
 
         let rates_text = get("TAHSILAT_INSTALLMENT_RATES")
             .unwrap_or_else(|| DEFAULT_INSTALLMENT_RATES.to_owned());
@@ -323,6 +329,28 @@ impl Config {
 }
 
 /// Reads `tahsilat.toml` into the same key → value shape as the environment.
+/// A real provider when one is configured, so nothing ever falls back to the sandbox by itself.
+fn default_provider_for(sandbox_enabled: bool, paytr_configured: bool) -> Option<String> {
+    if paytr_configured {
+        Some("paytr".to_owned())
+    } else if sandbox_enabled {
+        Some("sandbox".to_owned())
+    } else {
+        None
+    }
+}
+
+impl Config {
+    /// Turns the sandbox on, as `serve --demo` does; it becomes the default provider only when
+    /// none was chosen and no real provider is configured.
+    pub fn enable_sandbox(&mut self) {
+        self.sandbox_enabled = true;
+        if self.default_provider.is_none() {
+            self.default_provider = default_provider_for(true, self.paytr.is_some());
+        }
+    }
+}
+
 fn read_file(path: &Path, variable: &str) -> Result<HashMap<String, String>, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         ConfigError::new(variable, format!("cannot read {}: {error}", path.display()))
@@ -432,8 +460,8 @@ mod tests {
         assert_eq!(config.database_kind, DatabaseKind::Sqlite);
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
-        assert!(config.sandbox_enabled);
-        assert_eq!(config.default_provider, "sandbox");
+        assert!(!config.sandbox_enabled, "the sandbox is opt-in");
+        assert_eq!(config.default_provider, None);
         assert!(config.paytr.is_none());
         assert_eq!(config.mail_dir, PathBuf::from("./mail"));
         assert_eq!(config.log_format, LogFormat::Pretty);
@@ -493,7 +521,7 @@ mod tests {
         .unwrap();
         let paytr = config.paytr.unwrap();
         assert_eq!(paytr.api_base, DEFAULT_PAYTR_API_BASE);
-        assert_eq!(config.default_provider, "paytr");
+        assert_eq!(config.default_provider.as_deref(), Some("paytr"));
     }
 
     #[test]
@@ -503,8 +531,35 @@ mod tests {
     }
 
     #[test]
+    fn the_sandbox_is_opt_in_and_never_replaces_a_real_provider() {
+        let on = config(&[("TAHSILAT_SANDBOX", "on")]).unwrap();
+        assert!(on.sandbox_enabled);
+        assert_eq!(on.default_provider.as_deref(), Some("sandbox"));
+        let paytr = [
+            ("TAHSILAT_SANDBOX", "on"),
+            ("TAHSILAT_PAYTR_MERCHANT_ID", "123456"),
+            ("TAHSILAT_PAYTR_MERCHANT_KEY", "key"),
+            ("TAHSILAT_PAYTR_MERCHANT_SALT", "salt"),
+        ];
+        assert_eq!(
+            config(&paytr).unwrap().default_provider.as_deref(),
+            Some("paytr")
+        );
+        let error = config(&[("TAHSILAT_DEFAULT_PROVIDER", "sandbox")]).unwrap_err();
+        assert_eq!(error.variable, "TAHSILAT_DEFAULT_PROVIDER");
+        let mut demo = config(&[]).unwrap();
+        demo.enable_sandbox();
+        assert!(demo.sandbox_enabled);
+        assert_eq!(demo.default_provider.as_deref(), Some("sandbox"));
+    }
+
+    #[test]
     fn secrets_do_not_show_in_debug_output() {
-        let config = config(&[("TAHSILAT_SANDBOX_SECRET", "hunter2-very-secret")]).unwrap();
+        let config = config(&[
+            ("TAHSILAT_SANDBOX", "on"),
+            ("TAHSILAT_SANDBOX_SECRET", "hunter2-very-secret"),
+        ])
+        .unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 

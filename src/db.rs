@@ -25,6 +25,14 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits on a lock held by another process before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How busy one connection pool is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub pool: &'static str,
+    pub open: u32,
+    pub idle: u32,
+}
+
 /// The database: a reader pool and a writer, and a count of the statements run through them.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -122,6 +130,31 @@ impl Db {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.reader.execute_unprepared("SELECT 1").await.map(|_| ())
+    }
+
+    /// Connections open and idle per pool (`reader`, `writer`; one `pool` on PostgreSQL).
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        match self.kind {
+            DatabaseKind::Sqlite => [("reader", &self.reader), ("writer", &self.writer)]
+                .into_iter()
+                .map(|(pool, connection)| {
+                    let sqlx_pool = connection.get_sqlite_connection_pool();
+                    PoolUse {
+                        pool,
+                        open: sqlx_pool.size(),
+                        idle: u32::try_from(sqlx_pool.num_idle()).unwrap_or(u32::MAX),
+                    }
+                })
+                .collect(),
+            DatabaseKind::Postgres => {
+                let sqlx_pool = self.reader.get_postgres_connection_pool();
+                vec![PoolUse {
+                    pool: "pool",
+                    open: sqlx_pool.size(),
+                    idle: u32::try_from(sqlx_pool.num_idle()).unwrap_or(u32::MAX),
+                }]
+            }
+        }
     }
 
     /// Statements run so far; tests use it to prove a query count does not grow with the data.

@@ -30,6 +30,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod providers;
 pub mod services;
 pub mod state;

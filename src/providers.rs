@@ -13,7 +13,7 @@ use crate::config::Config;
 pub struct Providers {
     sandbox: Option<Arc<Sandbox>>,
     paytr: Option<Arc<Paytr>>,
-    default: String,
+    default: Option<String>,
 }
 
 impl Providers {
@@ -56,9 +56,24 @@ impl Providers {
         }
     }
 
-    /// The provider used when a request names none (`TAHSILAT_DEFAULT_PROVIDER`).
-    pub fn default_name(&self) -> &str {
-        &self.default
+    /// The provider used when a request names none (`TAHSILAT_DEFAULT_PROVIDER`), if any.
+    pub fn default_name(&self) -> Option<&str> {
+        self.default.as_deref()
+    }
+
+    /// Every enabled provider.
+    pub fn all(&self) -> Vec<Arc<dyn PosProvider>> {
+        let sandbox = self.sandbox.clone().map(|p| p as Arc<dyn PosProvider>);
+        let paytr = self.paytr.clone().map(|p| p as Arc<dyn PosProvider>);
+        sandbox.into_iter().chain(paytr).collect()
+    }
+
+    /// Where the pay page may send a customer: the hosted pages of the enabled providers.
+    pub fn hosted_origins(&self) -> Vec<String> {
+        self.all()
+            .iter()
+            .filter_map(|provider| provider.hosted_origin())
+            .collect()
     }
 
     /// The sandbox bank, for its hosted page, which signs callbacks like an outside bank.

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
 use crate::providers::Providers;
+use crate::services::callbacks::RefusalLimiter;
 use crate::services::users::TokenCache;
 
 #[derive(Clone, Debug)]
@@ -17,4 +18,6 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     pub providers: Arc<Providers>,
     pub mailer: Arc<Mailer>,
+    /// Per-source limit on refused callbacks that are written down.
+    pub callback_refusals: Arc<RefusalLimiter>,
 }

@@ -83,6 +83,21 @@ pub struct ReportedAmount {
     pub currency: Option<String>,
 }
 
+/// Reads an amount written in plain decimal notation (`1250.50`, `-5`): no exponent, no sign
+/// but a leading minus, no spaces. Anything else is not an amount a provider sends.
+pub fn parse_plain_decimal(text: &str) -> Option<rust_decimal::Decimal> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && fraction.is_empty() != digits.contains('.');
+    if !plain {
+        return None;
+    }
+    rust_decimal::Decimal::from_str_exact(text).ok()
+}
+
 /// How a callback identifies its link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkRef {
@@ -149,11 +164,48 @@ pub trait PosProvider: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<CallbackEvent, CallbackError>;
 
+    /// Whether this is a test provider whose payments move no money (the sandbox).
+    fn is_test(&self) -> bool {
+        false
+    }
+
+    /// Whether a link cannot be created without the payer's email address.
+    fn requires_payer_email(&self) -> bool {
+        false
+    }
+
+    /// The origin (`https://host`) of the provider's hosted card page, where the pay page's form
+    /// may send the customer; None when the page is served by this service itself.
+    fn hosted_origin(&self) -> Option<String> {
+        None
+    }
+
+    /// Whether the installment count in a callback is covered by the signature; when it is not,
+    /// the service checks the charge against every total it offered instead.
+    fn signs_installment_count(&self) -> bool {
+        false
+    }
+
+    /// Where to send the payer who chose `installments` on the pay page.
+    fn checkout_url(&self, provider_url: &str, _installments: u32) -> String {
+        provider_url.to_owned()
+    }
+
     /// The answer once the event is durably recorded (or was already).
     fn accepted(&self) -> Answer;
 
     /// The answer to a callback that failed verification.
     fn rejected(&self) -> Answer;
+
+    /// The answer to a callback that was signed correctly but cannot be read (a missing field,
+    /// an amount that is not money): a client error, so the sender looks at it.
+    fn malformed(&self) -> Answer {
+        Answer {
+            status: 400,
+            content_type: "text/plain; charset=utf-8",
+            body: "malformed callback".to_owned(),
+        }
+    }
 
     /// The answer when recording failed inside, so the provider tries again.
     fn retry_later(&self) -> Answer {

@@ -19,6 +19,7 @@ mod m20261123_000002_create_customers;
 mod m20261123_000003_create_invoices_and_payments;
 mod m20261123_000004_create_payment_links;
 mod m20261123_000005_create_activities_and_outbox;
+mod m20261125_000006_add_hardening_columns;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_invoices_and_payments::Migration),
             Box::new(m20261123_000004_create_payment_links::Migration),
             Box::new(m20261123_000005_create_activities_and_outbox::Migration),
+            Box::new(m20261125_000006_add_hardening_columns::Migration),
         ]
     }
 }

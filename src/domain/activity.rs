@@ -41,6 +41,10 @@ pub enum ActivityKind {
     PaymentLinkSent,
     #[sea_orm(string_value = "PAYMENT_LINK_CANCELLED")]
     PaymentLinkCancelled,
+    /// The link's invoices came to owe less than it asked: the provider's page was withdrawn and
+    /// the link now asks what is owed.
+    #[sea_orm(string_value = "PAYMENT_LINK_REPRICED")]
+    PaymentLinkRepriced,
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
 }

@@ -9,4 +9,5 @@ pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod reconciliation;
 pub mod role;

@@ -83,6 +83,10 @@ impl fmt::Display for Currency {
     }
 }
 
+/// The largest amount accepted anywhere, in minor units: 10^15 (ten trillion lira). Sums of
+/// capped amounts, and installment totals on them (at most double), stay far inside `i64`.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
 /// Why an amount cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -94,6 +98,8 @@ pub enum MoneyError {
     CurrencyMismatch(Currency, Currency),
     #[error("amount is out of range")]
     Overflow,
+    #[error("amounts are at most {0} minor units")]
+    OutOfRange(i64),
 }
 
 /// An amount in a currency's minor units (kuruş for TRY).
@@ -123,8 +129,13 @@ impl Money {
             });
         }
         let factor = Decimal::from(10_i64.pow(currency.exponent));
-        let minor = normalized.checked_mul(factor).ok_or(MoneyError::Overflow)?;
-        let minor = i64::try_from(minor).map_err(|_| MoneyError::Overflow)?;
+        let minor = normalized
+            .checked_mul(factor)
+            .ok_or(MoneyError::OutOfRange(MAX_MINOR))?;
+        let minor = i64::try_from(minor).map_err(|_| MoneyError::OutOfRange(MAX_MINOR))?;
+        if minor.unsigned_abs() > MAX_MINOR.unsigned_abs() {
+            return Err(MoneyError::OutOfRange(MAX_MINOR));
+        }
         Ok(Self { minor, currency })
     }
 
@@ -160,6 +171,35 @@ impl Money {
             Ok(())
         } else {
             Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
+        }
+    }
+}
+
+/// A sum of many amounts in one currency (a customer's balance over all their invoices): `i128`,
+/// so no number of capped amounts can overflow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MoneySum {
+    pub minor: i128,
+    pub currency: Currency,
+}
+
+impl MoneySum {
+    pub fn to_decimal(&self) -> Decimal {
+        // Sums of i64 values up to 2^64 rows stay within Decimal's 96 bits.
+        Decimal::try_from_i128_with_scale(self.minor, self.currency.exponent)
+            .unwrap_or(Decimal::MAX)
+    }
+
+    pub fn is_positive(&self) -> bool {
+        self.minor > 0
+    }
+}
+
+impl From<Money> for MoneySum {
+    fn from(money: Money) -> Self {
+        Self {
+            minor: i128::from(money.minor),
+            currency: money.currency,
         }
     }
 }
@@ -219,6 +259,24 @@ mod tests {
         let kwd = Currency::from_code("KWD").unwrap();
         assert_eq!(Money::from_decimal(dec("1.005"), kwd).unwrap().minor, 1005);
         assert!(Money::from_decimal(dec("99999999999999999999"), Currency::TRY).is_err());
+        assert_eq!(
+            Money::from_decimal(dec("10000000000000.00"), Currency::TRY)
+                .unwrap()
+                .minor,
+            MAX_MINOR
+        );
+        for past_the_cap in [
+            "10000000000000.01",
+            "-10000000000000.01",
+            "92233720368547758.07",
+            "79228162514264337593543950335",
+        ] {
+            assert_eq!(
+                Money::from_decimal(dec(past_the_cap), Currency::TRY),
+                Err(MoneyError::OutOfRange(MAX_MINOR)),
+                "{past_the_cap}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub struct Model {
     pub token_hash: String,
     /// The token's first characters, so a person can tell tokens apart.
     pub prefix: String,
+    /// What the holder calls the token ("CI", "Excel add-in").
+    pub name: Option<String>,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -23,6 +23,8 @@ pub struct Model {
     pub needs_review: bool,
     pub review_reason: Option<String>,
     pub recorded_by: Option<Uuid>,
+    /// Taken by a test provider (the sandbox): no money moved.
+    pub test: bool,
     pub created_at: DateTimeUtc,
 }
 

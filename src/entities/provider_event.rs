@@ -13,12 +13,46 @@ pub struct Model {
     pub event_key: Option<String>,
     pub received_at: DateTimeUtc,
     pub signature_ok: bool,
-    pub outcome: String,
+    pub outcome: EventOutcome,
     pub payment_id: Option<Uuid>,
+    /// The body of a verified callback; empty for one that failed verification (only its
+    /// metadata below is kept, so forgeries cannot fill the disk).
     pub raw_body: String,
+    /// Hex SHA-256 of the body as received.
+    pub body_sha256: Option<String>,
+    pub body_size: Option<i64>,
+    /// The sender's address, as the connection showed it.
+    pub source_address: Option<String>,
+    /// Why the callback was refused or set aside.
+    pub reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What became of a callback, as kept in `provider_events.outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum EventOutcome {
+    /// Claimed by a transaction that has not finished (never seen after a commit).
+    #[sea_orm(string_value = "processing")]
+    Processing,
+    #[sea_orm(string_value = "recorded")]
+    Recorded,
+    #[sea_orm(string_value = "recorded for review")]
+    RecordedForReview,
+    /// The provider reported a declined payment.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    /// Signed, but for no link of ours.
+    #[sea_orm(string_value = "unknown link")]
+    UnknownLink,
+    /// The signature did not verify; only metadata is kept.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    /// Signed (or not checkable) but not readable as a payment report; only metadata is kept.
+    #[sea_orm(string_value = "malformed")]
+    Malformed,
+}

@@ -11,6 +11,8 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Set when an ADMIN deactivated the user; their tokens stop working.
+    pub deactivated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,7 +11,10 @@ use super::context::ContextExt;
 use super::errors::GqlResultExt;
 use super::loaders::{ChildCounts, ChildPages, Loaders};
 use super::prefetch;
-use super::types::{activity::Activity, customer::Customer, invoice::Invoice};
+use super::types::{
+    activity::Activity, customer::Customer, invoice::Invoice, payment::Payment,
+    payment_link::PaymentLink,
+};
 use crate::entities::{activity, invoice};
 use crate::error::AppResult;
 use crate::services::listing::{Page, PageRequest};
@@ -108,6 +111,8 @@ connection! {
     Customer => CustomerConnection, CustomerEdge;
     Invoice => InvoiceConnection, InvoiceEdge;
     Activity => ActivityConnection, ActivityEdge;
+    Payment => PaymentConnection, PaymentEdge;
+    PaymentLink => PaymentLinkConnection, PaymentLinkEdge;
 }
 
 /// The loaders behind one kind of nested connection (a customer's invoices, an invoice's

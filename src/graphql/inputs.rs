@@ -4,6 +4,7 @@ use async_graphql::{ID, InputObject, MaybeUndefined};
 
 use super::scalars::{Date, DateTime, Decimal};
 use super::types::enums::{ActivityKind, InvoiceStatus, PaymentMethod};
+use super::types::payment_link::PaymentLinkStatus;
 use super::types::user::Role;
 
 #[derive(InputObject)]
@@ -24,6 +25,28 @@ pub struct InvoiceFilter {
     pub due_from: Option<Date>,
     pub due_to: Option<Date>,
     pub currency: Option<String>,
+}
+
+/// Which payments to list.
+#[derive(InputObject)]
+pub struct PaymentFilter {
+    /// Only this customer's payments.
+    pub customer_id: Option<ID>,
+    /// Only payments of this method.
+    pub method: Option<PaymentMethod>,
+    /// Only payments set aside for review (or, with false, only those that are not).
+    pub needs_review: Option<bool>,
+    /// Only payments through this provider (`sandbox`, `paytr`).
+    pub provider: Option<String>,
+}
+
+/// Which payment links to list.
+#[derive(InputObject)]
+pub struct PaymentLinkFilter {
+    /// Only this customer's links.
+    pub customer_id: Option<ID>,
+    /// Only links in these states.
+    pub status: Option<Vec<PaymentLinkStatus>>,
 }
 
 #[derive(InputObject)]

@@ -258,6 +258,7 @@ pub struct Loaders {
     pub invoices_of_link: DataLoader<Children<payment_link_invoice::Entity>, HashMapCache>,
     pub links_of_invoice: DataLoader<Children<payment_link_invoice::Entity>, HashMapCache>,
     pub contacts_of_customer: DataLoader<Children<contact::Entity>, HashMapCache>,
+    pub links_of_customer: DataLoader<Children<payment_link::Entity>, HashMapCache>,
     pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub balances: DataLoader<BalancesLoader, HashMapCache>,
@@ -327,6 +328,13 @@ impl Loaders {
                 parent: payment_link_invoice::Column::InvoiceId,
                 parent_of: |row| row.invoice_id,
                 order: payment_link_invoice::Column::Id,
+            }),
+            links_of_customer: batched(Children::<payment_link::Entity> {
+                db: db.clone(),
+                org,
+                parent: payment_link::Column::CustomerId,
+                parent_of: |row| row.customer_id,
+                order: payment_link::Column::CreatedAt,
             }),
             contacts_of_customer: batched(Children::<contact::Entity> {
                 db: db.clone(),

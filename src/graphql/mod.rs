@@ -6,6 +6,7 @@
 pub mod connection;
 pub mod context;
 pub mod errors;
+pub mod guard;
 pub mod inputs;
 pub mod loaders;
 pub mod mutation;
@@ -36,7 +37,11 @@ pub fn build_schema(state: AppState) -> TahsilatSchema {
     if introspection {
         builder.finish()
     } else {
-        builder.disable_introspection().finish()
+        // "Did you mean …" would name the fields introspection hides.
+        builder
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
     }
 }
 

@@ -141,14 +141,7 @@ impl MutationRoot {
         input: VoidInvoiceInput,
     ) -> Result<VoidInvoicePayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
-        let result = invoices::void(
-            &app.db,
-            app.clock.as_ref(),
-            viewer,
-            input_id(&input.id),
-            &input.reason,
-        )
-        .await;
+        let result = invoices::void(app, viewer, input_id(&input.id), &input.reason).await;
         VoidInvoicePayload::from_result(result.map(Invoice))
     }
 
@@ -160,8 +153,7 @@ impl MutationRoot {
     ) -> Result<RecordPaymentPayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
         let result = payments::record(
-            &app.db,
-            app.clock.as_ref(),
+            app,
             viewer,
             payments::RecordPayment {
                 customer_id: input_id(&input.customer_id),

@@ -7,10 +7,13 @@ use uuid::Uuid;
 
 use super::connection::{
     ActivityConnection, Connection, Counter, CustomerConnection, InvoiceConnection,
+    PaymentConnection, PaymentLinkConnection,
 };
 use super::context::ContextExt;
 use super::errors::GqlResultExt;
-use super::inputs::{ActivityFilter, CustomerFilter, InvoiceFilter};
+use super::inputs::{
+    ActivityFilter, CustomerFilter, InvoiceFilter, PaymentFilter, PaymentLinkFilter,
+};
 use super::prefetch;
 use super::scalars::Decimal;
 use super::types::activity::Activity;
@@ -25,7 +28,7 @@ use crate::db::Db;
 use crate::domain::installments::MAX_INSTALLMENTS;
 use crate::error::AppError;
 use crate::services::listing::PageRequest;
-use crate::services::{activities, customers, invoices, rules};
+use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
 pub struct QueryRoot;
 
@@ -209,6 +212,60 @@ impl QueryRoot {
         Ok(Connection::new(page, &request, Activity, counter(&app.db, select)).into())
     }
 
+    /// Payments, newest received first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<PaymentFilter>,
+    ) -> Result<PaymentConnection> {
+        let app = ctx.app().gql()?;
+        let viewer = ctx.viewer().gql()?;
+        let request = PageRequest::new(first, after.as_deref()).gql()?;
+        let filter = filter.map_or_else(payments::PaymentFilter::default, |filter| {
+            payments::PaymentFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                method: filter.method.map(Into::into),
+                needs_review: filter.needs_review,
+                provider: filter.provider,
+            }
+        });
+        let select = payments::filtered(viewer.organization_id, &filter);
+        let page = payments::page(&app.db, select.clone(), &request)
+            .await
+            .gql()?;
+        Ok(Connection::new(page, &request, Payment, counter(&app.db, select)).into())
+    }
+
+    /// Payment links, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn payment_links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<PaymentLinkFilter>,
+    ) -> Result<PaymentLinkConnection> {
+        let app = ctx.app().gql()?;
+        let viewer = ctx.viewer().gql()?;
+        let request = PageRequest::new(first, after.as_deref()).gql()?;
+        let filter = filter.map_or_else(payment_links::PaymentLinkFilter::default, |filter| {
+            payment_links::PaymentLinkFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                statuses: filter
+                    .status
+                    .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+            }
+        });
+        let select = payment_links::filtered(viewer.organization_id, &filter);
+        let page = payment_links::page(&app.db, select.clone(), &request)
+            .await
+            .gql()?;
+        Ok(Connection::new(page, &request, PaymentLink, counter(&app.db, select)).into())
+    }
+
     async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PaymentLink>> {
         let Some(id) = parse_id(&id) else {
             return Ok(None);
@@ -232,15 +289,13 @@ impl QueryRoot {
         provider: Option<String>,
     ) -> Result<Vec<InstallmentOption>> {
         let app = ctx.app().gql()?;
-        if let Some(provider) = provider.as_deref() {
-            let known = (provider == "sandbox" && app.config.sandbox_enabled)
-                || (provider == "paytr" && app.config.paytr.is_some());
-            if !known {
-                return Err(AppError::BadRequest(format!(
-                    "provider {provider:?} is not enabled"
-                )))
-                .gql();
-            }
+        if let Some(provider) = provider.as_deref()
+            && app.providers.get(provider).is_none()
+        {
+            return Err(AppError::BadRequest(format!(
+                "provider {provider:?} is not enabled"
+            )))
+            .gql();
         }
         let money = rules::currency(&currency, &["currency"])
             .and_then(|currency| rules::positive_amount(amount.0, currency, &["amount"]))

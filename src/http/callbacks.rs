@@ -1,16 +1,22 @@
 //! `POST /callbacks/{provider}`: banks and POS providers report payments here.
 
+use std::net::SocketAddr;
+
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
-use crate::services::callbacks;
+use crate::services::callbacks::{self, Delivery};
+
+/// The largest callback body read; providers send a few hundred bytes.
+pub const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
 pub async fn receive(
     State(state): State<HttpState>,
     Path(provider): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -23,7 +29,12 @@ pub async fn receive(
             Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
         })
         .collect();
-    let answer = callbacks::handle(&state.app, adapter.as_ref(), &headers, &body).await;
+    let delivery = Delivery {
+        headers: &headers,
+        body: &body,
+        source: Some(peer.ip()),
+    };
+    let answer = callbacks::handle(&state.app, adapter.as_ref(), delivery).await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,

@@ -6,26 +6,84 @@
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use super::HttpState;
 use crate::error::AppError;
+use crate::graphql::guard;
 use crate::graphql::loaders::Loaders;
 
-pub async fn graphiql() -> Html<String> {
+/// GraphiQL's files, embedded so the page needs no CDN (versions and licences:
+/// `assets/graphiql/README.md`).
+const ASSETS: [(&str, &str, &[u8]); 5] = [
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/graphiql/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/graphiql/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/graphiql/react-dom.production.min.js"),
+    ),
+    ("init.js", "text/javascript; charset=utf-8", INIT.as_bytes()),
+];
+
+/// Mounts GraphiQL on `/graphql`; the token goes in its Headers tab.
+const INIT: &str = r#"const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+ReactDOM.createRoot(document.getElementById("graphiql")).render(
+  React.createElement(GraphiQL, {
+    fetcher,
+    defaultEditorToolsVisibility: true,
+    shouldPersistHeaders: true,
+    defaultHeaders: '{ "Authorization": "Bearer tsk_…" }',
+  }),
+);
+"#;
+
+pub async fn graphiql() -> Html<&'static str> {
     Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Tahsilat GraphQL")
-            .finish(),
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Tahsilat GraphQL</title>\
+<link rel=\"stylesheet\" href=\"/graphql/assets/graphiql.min.css\">\
+<style>body{margin:0;height:100vh}#graphiql{height:100vh}</style></head><body>\
+<div id=\"graphiql\">Loading GraphiQL…</div>\
+<script src=\"/graphql/assets/react.production.min.js\"></script>\
+<script src=\"/graphql/assets/react-dom.production.min.js\"></script>\
+<script src=\"/graphql/assets/graphiql.min.js\"></script>\
+<script src=\"/graphql/assets/init.js\"></script></body></html>",
     )
+}
+
+/// One of GraphiQL's embedded files.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -75,13 +133,32 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
             );
         }
     };
+    if !guard::query_within(&request.query, guard::MAX_NESTING)
+        || !guard::values_within(request.variables.values(), guard::MAX_NESTING)
+    {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!(
+                "the operation or its variables are nested more than {} levels deep",
+                guard::MAX_NESTING
+            ),
+        );
+    }
     let loaders = Arc::new(Loaders::new(
         &state.app.db,
         viewer.organization_id,
         state.app.clock.today(),
     ));
     let request = request.data(viewer).data(loaders);
+    let operation_name = request.operation_name.clone();
+    let started = std::time::Instant::now();
     let mut response = state.schema.execute(request).await;
+    crate::metrics::operation(
+        operation_name.as_deref(),
+        !response.errors.is_empty(),
+        started.elapsed(),
+    );
     let request_id = headers
         .get("x-request-id")
         .and_then(|value| value.to_str().ok())

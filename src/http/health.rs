@@ -1,4 +1,5 @@
-//! `/healthz` says the process is up; `/readyz` says the database answers.
+//! `/healthz` says the process is up; `/readyz` says the database answers; `/metrics` is the
+//! Prometheus scrape.
 
 use std::time::Duration;
 
@@ -34,5 +35,17 @@ fn unavailable() -> (StatusCode, Json<Value>) {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Json(json!({"status": "unavailable", "reason": "database unreachable"})),
+    )
+}
+
+/// Prometheus text: request and operation counters and latencies, callbacks by outcome, outbox
+/// depth and age, connection pool use.
+pub async fn metrics(State(state): State<HttpState>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(&state.app).await,
     )
 }

@@ -1,11 +1,26 @@
-//! HTTP routes, with no business logic: the GraphQL endpoint and health checks, behind the
-//! request-id, tracing, panic, timeout and body-size layers.
+//! HTTP routes, with no business logic, behind the request-id, tracing, panic, timeout, metrics
+//! and body-size layers:
+//!
+//! - [`graphql`] — `POST /graphql` for an authenticated caller, `GET /graphql` GraphiQL (served
+//!   from the binary, no CDN);
+//! - [`pay`] — `/pay/{token}`, the customer's page; [`sandbox`] — the test bank's page, only
+//!   while the sandbox is on; both behind [`page_headers`] (CSP, no referrer, no caching);
+//! - [`callbacks`] — `POST /callbacks/{provider}`, signed provider reports;
+//! - [`health`] — `/healthz`, `/readyz`, and `/metrics` in Prometheus text.
 
 pub mod callbacks;
 pub mod graphql;
 pub mod health;
 pub mod pay;
 pub mod sandbox;
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
 
 use std::time::Duration;
 
@@ -40,23 +55,33 @@ pub struct HttpState {
 }
 
 pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
+    crate::metrics::install();
     let sandbox_on = app.providers.sandbox().is_some();
+    let headers = PageHeaders::new(&app);
     let state = HttpState { app, schema };
-    let mut routes = Router::new().route("/pay/{token}", get(pay::show).post(pay::choose));
+    let mut pages = Router::new().route("/pay/{token}", get(pay::show).post(pay::choose));
     if sandbox_on {
-        routes = routes.route(
+        pages = pages.route(
             "/sandbox/checkout/{id}",
             get(sandbox::show).post(sandbox::decide),
         );
     }
-    routes
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+    let pages = pages.layer(middleware::from_fn_with_state(headers, page_headers));
+    let callbacks = Router::new()
         .route(
             "/callbacks/{provider}",
             axum::routing::post(callbacks::receive),
         )
+        .layer(RequestBodyLimitLayer::new(callbacks::MAX_CALLBACK_BYTES));
+    Router::new()
+        .merge(pages)
+        .merge(callbacks)
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/assets/{file}", get(graphql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route_layer(middleware::from_fn(count_request))
         .with_state(state)
         // Innermost first: the body limit sees the request last, the request id first.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -73,6 +98,86 @@ pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
                 .on_response(record_response),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), NewRequestId))
+}
+
+/// Counts each routed request by its route pattern, for `/metrics`.
+async fn count_request(request: Request<Body>, next: Next) -> Response<Body> {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    crate::metrics::request(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// The headers every customer-facing page carries, computed once.
+#[derive(Clone)]
+struct PageHeaders {
+    content_security_policy: HeaderValue,
+    strict_transport_security: Option<HeaderValue>,
+}
+
+impl PageHeaders {
+    fn new(app: &AppState) -> Self {
+        // No scripts at all; the one inline style is allowed by its hash; forms go only to this
+        // service and on to the hosted card pages of the providers that are on.
+        let style_hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(pay::STYLE.as_bytes()));
+        let mut form_action = vec!["'self'".to_owned()];
+        form_action.extend(app.providers.hosted_origins());
+        let policy = format!(
+            "default-src 'none'; style-src 'sha256-{style_hash}'; img-src 'self'; \
+             form-action {}; frame-ancestors 'none'; base-uri 'none'",
+            form_action.join(" ")
+        );
+        Self {
+            content_security_policy: HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+            }),
+            strict_transport_security: app
+                .config
+                .public_url
+                .starts_with("https://")
+                .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
+        }
+    }
+}
+
+/// `/pay/*` and `/sandbox/*` carry a secret in their address: nothing may frame, cache, sniff or
+/// refer them onwards, and no script may run on them.
+async fn page_headers(
+    State(headers): State<PageHeaders>,
+    request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    let mut response = next.run(request).await;
+    let set = response.headers_mut();
+    set.insert(
+        header::CONTENT_SECURITY_POLICY,
+        headers.content_security_policy.clone(),
+    );
+    set.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    set.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    set.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if let Some(hsts) = &headers.strict_transport_security {
+        set.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
+    response
 }
 
 /// Request ids are UUIDv7, so they sort by time in the logs.

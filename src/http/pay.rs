@@ -13,6 +13,7 @@ use super::HttpState;
 use crate::domain::installments::{InstallmentOption, MAX_INSTALLMENTS};
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
+use crate::services::link_pricing;
 use crate::services::payment_links::{self, PublicLink};
 use crate::services::rules::stored_currency;
 
@@ -106,6 +107,18 @@ pub fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     ))
 }
 
+/// The banner on every page of a test provider: nothing here moves money.
+pub fn test_banner(lang: Lang) -> String {
+    format!(
+        "<section class=\"sandbox\" id=\"test-banner\"><h1>TEST — {}</h1><p>{}</p></section>",
+        lang.pick("para çekilmez", "no money moves"),
+        lang.pick(
+            "Bu ödeme bir test bankası üzerinden yapılır: gerçek para çekilmez, kart bilgisi istenmez.",
+            "This payment goes through a test bank: no real money moves and no card is asked for."
+        )
+    )
+}
+
 fn not_found(lang: Lang) -> Response {
     let body = format!(
         "<section><h1>{}</h1><p class=\"muted\">{}</p></section>",
@@ -118,6 +131,18 @@ fn not_found(lang: Lang) -> Response {
     (
         StatusCode::NOT_FOUND,
         page(lang, lang.pick("Bulunamadı", "Not found"), &body),
+    )
+        .into_response()
+}
+
+fn unavailable(lang: Lang) -> Response {
+    let body = lang.pick(
+        "<section><h1>Şu anda hizmet veremiyoruz</h1><p>Lütfen biraz sonra tekrar deneyin.</p></section>",
+        "<section><h1>Temporarily unavailable</h1><p>Please try again in a moment.</p></section>",
+    );
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        page(lang, "Tahsilat", body),
     )
         .into_response()
 }
@@ -150,7 +175,7 @@ pub async fn show(
         Ok(None) => return not_found(lang),
         Err(error) => {
             let _ = error.public_message();
-            return (StatusCode::SERVICE_UNAVAILABLE, page(lang, "Tahsilat", lang.pick("<section><h1>Şu anda hizmet veremiyoruz</h1><p>Lütfen biraz sonra tekrar deneyin.</p></section>", "<section><h1>Temporarily unavailable</h1><p>Please try again in a moment.</p></section>"))).into_response();
+            return unavailable(lang);
         }
     };
     let Some((amount, options)) = options(&state, &view) else {
@@ -225,7 +250,22 @@ pub async fn show(
             lang.pick("Bu ödeme bağlantısı iptal edildi.", "This payment link has been cancelled.")
         ),
     };
-    page(lang, &view.organization_name, &format!("{header}{action}")).into_response()
+    let banner = if state
+        .app
+        .providers
+        .get(&view.link.provider)
+        .is_some_and(|provider| provider.is_test())
+    {
+        test_banner(lang)
+    } else {
+        String::new()
+    };
+    page(
+        lang,
+        &view.organization_name,
+        &format!("{banner}{header}{action}"),
+    )
+    .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,16 +291,22 @@ pub async fn choose(
         // Back to the page, which shows why there is nothing to pay or what can be chosen.
         return Redirect::to(&format!("/pay/{token}")).into_response();
     }
-    let Some(provider_url) = view.link.provider_url else {
+    let Some(provider) = state.app.providers.get(&view.link.provider) else {
         return not_found(lang);
     };
-    // The sandbox bank takes the choice in the address; real providers ask on their own page.
-    let target = if view.link.provider == "sandbox" {
-        format!("{provider_url}?installments={}", choice.installments)
-    } else {
-        provider_url
-    };
-    Redirect::to(&target).into_response()
+    // A repriced link gets its new page at the provider now, for what is owed now.
+    let page =
+        match link_pricing::ensure_provider_page(&state.app, &view.link, view.payer_email.clone())
+            .await
+        {
+            Ok(Some(url)) => url,
+            Ok(None) => return Redirect::to(&format!("/pay/{token}")).into_response(),
+            Err(error) => {
+                let _ = error.public_message();
+                return unavailable(lang);
+            }
+        };
+    Redirect::to(&provider.checkout_url(&page, choice.installments)).into_response()
 }
 
 #[cfg(test)]

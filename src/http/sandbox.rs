@@ -15,7 +15,7 @@ use integrations::sandbox::transformers::SandboxEvent;
 use serde::Deserialize;
 
 use super::HttpState;
-use super::pay::{Lang, escape, format_money, page};
+use super::pay::{Lang, escape, format_money, page, test_banner};
 use crate::domain::installments::option;
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
@@ -76,15 +76,11 @@ pub async fn show(
         return Redirect::to(&format!("/pay/{}", view.link.token)).into_response();
     };
     let body = format!(
-        "<section class=\"sandbox\"><h1>SANDBOX BANK</h1><p>{}</p></section>\
-<section><p class=\"muted\">{}</p><h1>{}</h1><div class=\"amount\">{}</div><p>{}: {} — {}: {}</p>\
+        "{}<section><p class=\"muted\">{}</p><h1>{}</h1><div class=\"amount\">{}</div><p>{}: {} — {}: {}</p>\
 <form method=\"post\"><input type=\"hidden\" name=\"installments\" value=\"{}\">\
 <button type=\"submit\" name=\"action\" value=\"approve\" id=\"approve\">{}</button>\
 <button type=\"submit\" name=\"action\" value=\"decline\" id=\"decline\" class=\"decline\">{}</button></form></section>",
-        lang.pick(
-            "Bu bir test bankasıdır: gerçek para çekilmez, kart bilgisi istenmez.",
-            "This is a test bank: no real money moves and no card is asked for."
-        ),
+        test_banner(lang),
         lang.pick("Ödenecek", "To pay"),
         escape(&view.organization_name),
         format_money(total, lang),

@@ -1,28 +1,36 @@
 //! Provider callbacks: the only way money from a payment link enters the books.
 //!
 //! Handled in this order:
-//! 1. verify the signature over the raw request (bad → the provider's refusal, and a rejected
-//!    event kept for audit; nothing else changes);
+//! 1. verify the signature over the raw request. A bad one gets the provider's refusal and only
+//!    metadata is kept (provider, time, source, size, SHA-256 of the body, the reason), never the
+//!    body; past a per-source rate, refusals are not even written down. Signed but unreadable
+//!    (a missing field, an amount that is not money in its currency) answers 400, kept likewise;
 //! 2. de-duplicate on (provider, event key): a repeat gets the same success answer;
-//! 3. in one transaction with the link row locked: record the payment, apply it to the link's
-//!    invoices oldest due first, mark the link PAID, log PAYMENT_RECEIVED. Money a valid callback
-//!    reports as taken is never dropped: an expired, cancelled or already paid link, or an amount
-//!    or currency that differs, still records the payment, marked for review with the reason;
+//! 3. in one transaction with the link row locked: record the payment as
+//!    [`crate::domain::reconciliation::book`] decides, apply it to the link's invoices oldest due
+//!    first, mark the link PAID only if its amount arrived, bring other links over the same
+//!    invoices in step, log PAYMENT_RECEIVED. Money a valid callback reports as taken is never
+//!    dropped: whatever does not fit is recorded for review with the reasons;
 //! 4. a failure logs PAYMENT_FAILED and leaves the link ACTIVE;
 //! 5. success is answered only after commit; a database error answers 5xx so the provider retries.
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use integrations::{Answer, CallbackEvent, LinkRef, PosProvider, ReportedAmount};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use integrations::{Answer, CallbackError, CallbackEvent, LinkRef, PosProvider, ReportedAmount};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
+use super::link_pricing::{self, Withdrawal};
 use super::payments::{apply, lock_invoices};
 use super::rules::stored_currency;
 use crate::domain::activity::ActivityKind;
@@ -32,17 +40,21 @@ use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::{Currency, Money};
 use crate::domain::payment::PaymentMethod;
 use crate::domain::payment_link::PaymentLinkStatus;
-use crate::entities::{payment, payment_link, payment_link_invoice, provider_event};
+use crate::domain::reconciliation::{self, LinkTerms, Report, ReviewReason};
+use crate::entities::provider_event::EventOutcome;
+use crate::entities::{payment, payment_link, provider_event};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::state::AppState;
-
-/// Raw bodies are kept for audit up to this size.
-const MAX_KEPT_BODY: usize = 64 * 1024;
 
 /// What became of a callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// The signature did not verify.
     Rejected,
+    /// Refused without a trace: this source sent too many bad callbacks lately.
+    Throttled,
+    /// Signed, but not readable as a payment report.
+    Malformed,
     Repeat,
     UnknownLink,
     Recorded {
@@ -52,53 +64,130 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// A short stable name, for metrics and logs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Rejected => "rejected",
+            Outcome::Throttled => "throttled",
+            Outcome::Malformed => "malformed",
+            Outcome::Repeat => "repeat",
+            Outcome::UnknownLink => "unknown_link",
+            Outcome::Recorded {
+                needs_review: false,
+                ..
+            } => "recorded",
+            Outcome::Recorded {
+                needs_review: true, ..
+            } => "recorded_for_review",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// A callback as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    /// The connection's peer, when known.
+    pub source: Option<IpAddr>,
+}
+
+/// How many refused callbacks one source address may leave a trace of: a burst, then a steady
+/// trickle. Past it, refusals are answered 429 and not written, so a flood of forgeries cannot
+/// fill the disk or keep the writer from real callbacks. Verified callbacks are never limited.
+pub struct RefusalLimiter(DefaultKeyedRateLimiter<IpAddr>);
+
+impl RefusalLimiter {
+    const PER_SECOND: u32 = 5;
+    const BURST: u32 = 50;
+
+    pub fn new() -> Self {
+        let quota = Quota::per_second(NonZeroU32::MIN.saturating_add(Self::PER_SECOND - 1))
+            .allow_burst(NonZeroU32::MIN.saturating_add(Self::BURST - 1));
+        Self(RateLimiter::keyed(quota))
+    }
+
+    fn allows(&self, source: Option<IpAddr>) -> bool {
+        // Without a known peer (a test calling the service directly), everything is kept.
+        source.is_none_or(|source| {
+            let allowed = self.0.check_key(&source).is_ok();
+            if self.0.len() > 100_000 {
+                self.0.retain_recent();
+            }
+            allowed
+        })
+    }
+}
+
+impl Default for RefusalLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for RefusalLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefusalLimiter")
+    }
+}
+
 /// Handles one callback and returns the answer the provider expects.
 #[tracing::instrument(skip_all, fields(provider = provider.name()))]
-pub async fn handle(
-    app: &AppState,
-    provider: &dyn PosProvider,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> Answer {
-    match process(app, provider, headers, body).await {
-        Ok(Outcome::Rejected) => provider.rejected(),
+pub async fn handle(app: &AppState, provider: &dyn PosProvider, delivery: Delivery<'_>) -> Answer {
+    let answer = match process(app, provider, delivery).await {
+        Ok(Outcome::Rejected) => (provider.rejected(), "rejected"),
+        Ok(Outcome::Throttled) => (
+            Answer {
+                status: 429,
+                content_type: "text/plain; charset=utf-8",
+                body: "too many refused callbacks from this address".to_owned(),
+            },
+            "throttled",
+        ),
+        Ok(Outcome::Malformed) => (provider.malformed(), "malformed"),
         Ok(outcome) => {
             tracing::info!(?outcome, "callback handled");
-            provider.accepted()
+            (provider.accepted(), outcome.as_str())
         }
         Err(error) => {
             // Logged once here; the provider will send it again.
             tracing::error!(error = ?error, "callback not recorded; asking the provider to retry");
-            provider.retry_later()
+            (provider.retry_later(), "error")
         }
-    }
+    };
+    crate::metrics::callback(provider.name(), answer.1);
+    answer.0
 }
 
 pub async fn process(
     app: &AppState,
     provider: &dyn PosProvider,
-    headers: &[(String, String)],
-    body: &[u8],
+    delivery: Delivery<'_>,
 ) -> AppResult<Outcome> {
     let now = app.clock.now();
-    let raw: String = String::from_utf8_lossy(&body[..body.len().min(MAX_KEPT_BODY)]).into_owned();
-    let event = match provider.verify_callback(headers, body, now) {
+    let event = match provider.verify_callback(delivery.headers, delivery.body, now) {
         Ok(event) => event,
-        Err(reason) => {
-            tracing::warn!(%reason, "callback refused");
-            record_event(
-                app.db.writer(),
-                None,
+        Err(error) => {
+            let (outcome, kept) = match &error {
+                CallbackError::Malformed(_) => (Outcome::Malformed, EventOutcome::Malformed),
+                _ => (Outcome::Rejected, EventOutcome::Rejected),
+            };
+            if !app.callback_refusals.allows(delivery.source) {
+                return Ok(Outcome::Throttled);
+            }
+            tracing::warn!(reason = %error, "callback refused");
+            record_refusal(
+                app,
                 provider.name(),
-                None,
+                &delivery,
                 now,
-                false,
-                &format!("rejected: {reason}"),
-                None,
-                &raw,
+                kept,
+                &error.to_string(),
             )
             .await?;
-            return Ok(Outcome::Rejected);
+            return Ok(outcome);
         }
     };
     let (event_key, link_ref) = match &event {
@@ -109,48 +198,85 @@ pub async fn process(
             event_key, link, ..
         } => (event_key.clone(), link.clone()),
     };
+    let raw = String::from_utf8_lossy(delivery.body).into_owned();
 
     let txn = app.db.begin().await?;
     let Some(link) = find_link(&txn, provider.name(), &link_ref).await? else {
         // Signed, but for no link of ours: kept for a person to look at, acknowledged so the
         // provider stops, and never attributed to a tenant by guesswork.
         tracing::error!(event_key, "a signed callback names no known link");
-        record_event(
+        insert_event(
             &txn,
-            None,
-            provider.name(),
-            Some(&event_key),
-            now,
-            true,
-            "unknown link",
-            None,
-            &raw,
+            EventRow {
+                id: Uuid::now_v7(),
+                organization: None,
+                provider: provider.name(),
+                event_key: Some(&event_key),
+                at: now,
+                signature_ok: true,
+                outcome: EventOutcome::UnknownLink,
+                raw: &raw,
+                delivery: &delivery,
+                reason: Some("names no link of ours"),
+            },
         )
         .await?;
         txn.commit().await?;
         return Ok(Outcome::UnknownLink);
     };
     let org = OrganizationId(link.organization_id);
+    // The amount is read before anything is written: a signed report whose amount is not money
+    // in its currency is malformed, kept as such, and answered 400.
+    let report = match &event {
+        CallbackEvent::Succeeded {
+            charged,
+            installment_count,
+            ..
+        } => match read_report(&link, charged.as_ref(), *installment_count, provider) {
+            Ok(report) => Some(report),
+            Err(reason) => {
+                drop(txn);
+                tracing::warn!(%reason, "signed callback with an unreadable amount");
+                record_refusal(
+                    app,
+                    provider.name(),
+                    &delivery,
+                    now,
+                    EventOutcome::Malformed,
+                    &reason,
+                )
+                .await?;
+                return Ok(Outcome::Malformed);
+            }
+        },
+        CallbackEvent::Failed { .. } => None,
+    };
+
     // Step 2: the event row is the de-duplication. A concurrent twin waits on the unique index
     // and then finds the key taken.
     let event_id = Uuid::now_v7();
-    let inserted = provider_event::ActiveModel {
-        id: Set(event_id),
-        organization_id: Set(Some(org.0)),
-        provider: Set(provider.name().to_owned()),
-        event_key: Set(Some(event_key.clone())),
-        received_at: Set(now),
-        signature_ok: Set(true),
-        outcome: Set("processing".to_owned()),
-        payment_id: Set(None),
-        raw_body: Set(raw),
-    }
-    .insert(&txn)
+    let inserted = insert_event(
+        &txn,
+        EventRow {
+            id: event_id,
+            organization: Some(org),
+            provider: provider.name(),
+            event_key: Some(&event_key),
+            at: now,
+            signature_ok: true,
+            outcome: EventOutcome::Processing,
+            raw: &raw,
+            delivery: &delivery,
+            reason: None,
+        },
+    )
     .await;
     match inserted {
         Ok(_) => {}
-        Err(error) if is_unique_violation(&error) => return Ok(Outcome::Repeat),
-        Err(error) => return Err(error.into()),
+        Err(AppError::Database(error)) if is_unique_violation(&error) => {
+            return Ok(Outcome::Repeat);
+        }
+        Err(error) => return Err(error),
     }
     // With the event claimed, the link is locked for the rest of the transaction.
     let link = payment_link::Entity::find_by_id(link.id)
@@ -159,8 +285,10 @@ pub async fn process(
         .await?
         .ok_or(AppError::NotFound)?;
 
-    let outcome = match event {
-        CallbackEvent::Failed { reason, .. } => {
+    let mut withdrawals = Vec::new();
+    let outcome = match (event, report) {
+        (CallbackEvent::Failed { reason, .. }, _) => {
+            let reason: String = reason.chars().take(500).collect();
             let entry = Entry {
                 customer_id: link.customer_id,
                 invoice_id: None,
@@ -169,38 +297,29 @@ pub async fn process(
                 data: json!({"paymentLinkId": link.id, "reason": reason}),
             };
             activities::append(&txn, org, Actor::System(provider.name()), entry, now).await?;
-            set_event_outcome(&txn, event_id, "failed", None).await?;
+            set_event_outcome(&txn, event_id, EventOutcome::Failed, None).await?;
             Outcome::Failed
         }
-        CallbackEvent::Succeeded {
-            transaction_id,
-            charged,
-            installment_count,
-            ..
-        } => {
+        (CallbackEvent::Succeeded { transaction_id, .. }, Some(report)) => {
             let recorded = record_payment(
+                app,
                 &txn,
-                provider.name(),
+                provider,
                 &link,
                 &transaction_id,
-                charged,
-                installment_count,
+                &report,
                 now,
+                &mut withdrawals,
             )
             .await?;
             match recorded {
                 Some((payment_id, needs_review)) => {
-                    set_event_outcome(
-                        &txn,
-                        event_id,
-                        if needs_review {
-                            "recorded for review"
-                        } else {
-                            "recorded"
-                        },
-                        Some(payment_id),
-                    )
-                    .await?;
+                    let kept = if needs_review {
+                        EventOutcome::RecordedForReview
+                    } else {
+                        EventOutcome::Recorded
+                    };
+                    set_event_outcome(&txn, event_id, kept, Some(payment_id)).await?;
                     Outcome::Recorded {
                         payment_id,
                         needs_review,
@@ -210,9 +329,50 @@ pub async fn process(
                 None => return Ok(Outcome::Repeat),
             }
         }
+        (CallbackEvent::Succeeded { .. }, None) => {
+            return Err(AppError::Internal("a success without its report".into()));
+        }
     };
     txn.commit().await?;
+    link_pricing::withdraw_at_providers(app, withdrawals).await;
     Ok(outcome)
+}
+
+/// The reported charge as money in a known currency, or why it is not.
+fn read_report(
+    link: &payment_link::Model,
+    charged: Option<&ReportedAmount>,
+    installment_count: Option<u32>,
+    provider: &dyn PosProvider,
+) -> Result<Report, String> {
+    let link_currency = Currency::from_code(&link.currency)
+        .map_err(|_| format!("the link has an unknown currency {:?}", link.currency))?;
+    let charged = match charged {
+        // A provider that reports no amount charged the link's amount.
+        None => Money::from_minor(link.amount_minor, link_currency),
+        Some(reported) => {
+            let currency = match reported.currency.as_deref() {
+                None => link_currency,
+                Some(code) => Currency::from_code(code).map_err(|_| {
+                    format!(
+                        "unknown currency {:?}",
+                        code.chars().take(8).collect::<String>()
+                    )
+                })?,
+            };
+            Money::from_decimal(reported.value, currency).map_err(|error| {
+                format!(
+                    "the amount {} is not money in {currency}: {error}",
+                    reported.value
+                )
+            })?
+        }
+    };
+    Ok(Report {
+        charged,
+        installment_count,
+        count_signed: provider.signs_installment_count(),
+    })
 }
 
 async fn find_link(
@@ -242,115 +402,38 @@ async fn find_link(
 }
 
 /// Records the money; None when this bank transaction was recorded before.
+#[expect(clippy::too_many_arguments, reason = "the parts of one callback")]
 async fn record_payment(
+    app: &AppState,
     txn: &DatabaseTransaction,
-    provider: &str,
+    provider: &dyn PosProvider,
     link: &payment_link::Model,
     transaction_id: &str,
-    charged: Option<ReportedAmount>,
-    installment_count: Option<u32>,
+    report: &Report,
     now: DateTime<Utc>,
+    withdrawals: &mut Vec<Withdrawal>,
 ) -> AppResult<Option<(Uuid, bool)>> {
     let org = OrganizationId(link.organization_id);
-    let link_currency = stored_currency(&link.currency)?;
-    let mut reasons: Vec<String> = Vec::new();
-    match link.status {
-        PaymentLinkStatus::Active => {}
-        PaymentLinkStatus::Paid => reasons.push("the link had been paid already".into()),
-        PaymentLinkStatus::Expired => reasons.push("the link had expired".into()),
-        PaymentLinkStatus::Cancelled => reasons.push("the link had been cancelled".into()),
-    }
-    // What was taken, in which currency; a report that does not fit is kept, flagged.
-    let currency = match charged
-        .as_ref()
-        .and_then(|amount| amount.currency.as_deref())
-    {
-        Some(code) => match Currency::from_code(code) {
-            Ok(currency) => currency,
-            Err(_) => {
-                reasons.push(format!(
-                    "the provider reported an unknown currency {code:?}"
-                ));
-                link_currency
-            }
-        },
-        None => link_currency,
+    let link_amount = Money::from_minor(link.amount_minor, stored_currency(&link.currency)?);
+    let max_installments = u32::try_from(link.max_installments).unwrap_or(1);
+    let offered = app
+        .config
+        .installment_rates
+        .options(link_amount, max_installments)
+        .map_err(|error| AppError::Internal(format!("installment table: {error}")))?;
+    let terms = LinkTerms {
+        amount: link_amount,
+        max_installments,
+        status: link.status,
     };
-    if currency != link_currency {
-        reasons.push(format!(
-            "paid in {currency}, the link is in {link_currency}"
-        ));
-    }
-    let charged_minor = match &charged {
-        None => link.amount_minor,
-        Some(amount) => match Money::from_decimal(amount.value, currency) {
-            Ok(money) => money.minor,
-            Err(_) => {
-                reasons.push(format!(
-                    "the reported amount {} does not fit {currency}",
-                    amount.value
-                ));
-                crate::domain::money::round_to_minor(
-                    amount.value * rust_decimal::Decimal::from(10_i64.pow(currency.exponent())),
-                )
-                .unwrap_or(0)
-            }
-        },
-    };
-    if currency == link_currency && charged_minor < link.amount_minor {
-        reasons.push(format!(
-            "charged {} but the link asks {}",
-            Money::from_minor(charged_minor, currency).to_decimal(),
-            Money::from_minor(link.amount_minor, link_currency).to_decimal()
-        ));
-    }
-    // The invoices are credited the link's base amount; interest is the payment's charged − amount.
-    let amount_minor = if currency == link_currency {
-        charged_minor.min(link.amount_minor)
-    } else {
-        charged_minor
-    };
-    let needs_review = !reasons.is_empty();
+    let booking = reconciliation::book(&terms, &offered, report);
+    let mut reasons = booking.reasons.clone();
 
-    let payment_id = PaymentId::new().0;
-    let inserted = payment::ActiveModel {
-        id: Set(payment_id),
-        organization_id: Set(org.0),
-        customer_id: Set(link.customer_id),
-        amount_minor: Set(amount_minor),
-        charged_minor: Set(charged_minor),
-        currency: Set(currency.code().to_owned()),
-        method: Set(PaymentMethod::Card),
-        received_at: Set(now),
-        reference: Set(Some(format!("{provider} {transaction_id}"))),
-        provider: Set(Some(provider.to_owned())),
-        provider_transaction_id: Set(Some(transaction_id.to_owned())),
-        installment_count: Set(installment_count.map_or(1, |n| n as i32)),
-        needs_review: Set(needs_review),
-        review_reason: Set(needs_review.then(|| reasons.join("; "))),
-        recorded_by: Set(None),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(error) if is_unique_violation(&error) => return Ok(None),
-        Err(error) => return Err(error.into()),
-    }
-
-    // Apply to the link's invoices, oldest due first, only in the link's currency.
+    // Apply to the link's invoices, oldest due first.
     let mut plan = Vec::new();
     let mut locked = std::collections::HashMap::new();
-    if currency == link_currency {
-        let invoice_ids: Vec<Uuid> = payment_link_invoice::Entity::find()
-            .filter(payment_link_invoice::Column::OrganizationId.eq(org.0))
-            .filter(payment_link_invoice::Column::LinkId.eq(link.id))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|row| row.invoice_id)
-            .collect();
+    let invoice_ids = link_pricing::invoice_ids_of_link(txn, org, link.id).await?;
+    if booking.applies_to_invoices {
         locked = lock_invoices(txn, org, &invoice_ids).await?;
         let mut open: Vec<_> = locked
             .values()
@@ -364,11 +447,56 @@ async fn record_payment(
                 balance_minor: invoice.total_minor - invoice.paid_minor,
             })
             .collect();
-        plan = allocation::in_order(amount_minor, &receivables).0;
+        let (parts, left) = allocation::in_order(booking.amount.minor, &receivables);
+        plan = parts;
+        if left > 0 {
+            reasons.push(ReviewReason::Unapplied(Money::from_minor(
+                left,
+                booking.amount.currency,
+            )));
+        }
+    } else if booking.amount.is_positive() {
+        reasons.push(ReviewReason::Unapplied(booking.amount));
+    }
+    let needs_review = !reasons.is_empty();
+    let review_reason = needs_review.then(|| {
+        reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+
+    let payment_id = PaymentId::new().0;
+    let inserted = payment::ActiveModel {
+        id: Set(payment_id),
+        organization_id: Set(org.0),
+        customer_id: Set(link.customer_id),
+        amount_minor: Set(booking.amount.minor),
+        charged_minor: Set(booking.charged.minor),
+        currency: Set(booking.charged.currency.code().to_owned()),
+        method: Set(PaymentMethod::Card),
+        received_at: Set(now),
+        reference: Set(Some(format!("{} {transaction_id}", provider.name()))),
+        provider: Set(Some(provider.name().to_owned())),
+        provider_transaction_id: Set(Some(transaction_id.to_owned())),
+        installment_count: Set(booking.installment_count),
+        needs_review: Set(needs_review),
+        review_reason: Set(review_reason.clone()),
+        recorded_by: Set(None),
+        test: Set(provider.is_test()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(error) if is_unique_violation(&error) => return Ok(None),
+        Err(error) => return Err(error.into()),
     }
     apply(txn, org, payment_id, &plan, &locked, now).await?;
 
-    if link.status == PaymentLinkStatus::Active {
+    if booking.pays_link {
         let mut row: payment_link::ActiveModel = link.clone().into();
         row.status = Set(PaymentLinkStatus::Paid);
         row.paid_at = Set(Some(now));
@@ -376,6 +504,10 @@ async fn record_payment(
         row.updated_at = Set(now);
         row.update(txn).await?;
     }
+    let actor = Actor::System(provider.name());
+    // This link (if still ACTIVE after a short payment) and any other over the same invoices
+    // now ask too much: repriced or withdrawn.
+    withdrawals.extend(link_pricing::reconcile_links(txn, org, &invoice_ids, actor, now).await?);
     let numbers: Vec<&str> = plan
         .iter()
         .filter_map(|part| locked.get(&part.invoice_id).map(|i| i.number.as_str()))
@@ -384,60 +516,98 @@ async fn record_payment(
         customer_id: link.customer_id,
         invoice_id: (plan.len() == 1).then(|| plan[0].invoice_id),
         kind: ActivityKind::PaymentReceived,
-        note: needs_review.then(|| reasons.join("; ")),
+        note: review_reason,
         data: json!({
             "paymentId": payment_id,
             "paymentLinkId": link.id,
-            "amount": Money::from_minor(amount_minor, currency).to_decimal().to_string(),
-            "charged": Money::from_minor(charged_minor, currency).to_decimal().to_string(),
-            "currency": currency.code(),
-            "installmentCount": installment_count.unwrap_or(1),
+            "amount": booking.amount.to_decimal().to_string(),
+            "charged": booking.charged.to_decimal().to_string(),
+            "currency": booking.charged.currency.code(),
+            "installmentCount": booking.installment_count,
             "invoices": numbers,
             "needsReview": needs_review,
+            "test": provider.is_test(),
         }),
     };
-    activities::append(txn, org, Actor::System(provider), entry, now).await?;
+    activities::append(txn, org, actor, entry, now).await?;
     Ok(Some((payment_id, needs_review)))
 }
 
-#[expect(clippy::too_many_arguments, reason = "one row's columns")]
-async fn record_event(
-    conn: &impl ConnectionTrait,
+/// One provider_events row.
+struct EventRow<'a> {
+    id: Uuid,
     organization: Option<OrganizationId>,
-    provider: &str,
-    event_key: Option<&str>,
+    provider: &'a str,
+    event_key: Option<&'a str>,
     at: DateTime<Utc>,
     signature_ok: bool,
-    outcome: &str,
-    payment_id: Option<Uuid>,
-    raw: &str,
-) -> AppResult<()> {
+    outcome: EventOutcome,
+    /// The body, for verified callbacks only.
+    raw: &'a str,
+    delivery: &'a Delivery<'a>,
+    reason: Option<&'a str>,
+}
+
+async fn insert_event(conn: &impl ConnectionTrait, row: EventRow<'_>) -> AppResult<()> {
     provider_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization.map(|org| org.0)),
-        provider: Set(provider.to_owned()),
-        event_key: Set(event_key.map(str::to_owned)),
-        received_at: Set(at),
-        signature_ok: Set(signature_ok),
-        outcome: Set(outcome.chars().take(32).collect()),
-        payment_id: Set(payment_id),
-        raw_body: Set(raw.to_owned()),
+        id: Set(row.id),
+        organization_id: Set(row.organization.map(|org| org.0)),
+        provider: Set(row.provider.to_owned()),
+        event_key: Set(row.event_key.map(str::to_owned)),
+        received_at: Set(row.at),
+        signature_ok: Set(row.signature_ok),
+        outcome: Set(row.outcome),
+        payment_id: Set(None),
+        raw_body: Set(row.raw.to_owned()),
+        body_sha256: Set(Some(hex::encode(Sha256::digest(row.delivery.body)))),
+        body_size: Set(Some(
+            i64::try_from(row.delivery.body.len()).unwrap_or(i64::MAX),
+        )),
+        source_address: Set(row.delivery.source.map(|source| source.to_string())),
+        reason: Set(row.reason.map(|reason| reason.chars().take(300).collect())),
     }
     .insert(conn)
     .await?;
     Ok(())
 }
 
+/// Keeps the metadata of a callback that was refused, never its body.
+async fn record_refusal(
+    app: &AppState,
+    provider: &str,
+    delivery: &Delivery<'_>,
+    now: DateTime<Utc>,
+    outcome: EventOutcome,
+    reason: &str,
+) -> AppResult<()> {
+    insert_event(
+        app.db.writer(),
+        EventRow {
+            id: Uuid::now_v7(),
+            organization: None,
+            provider,
+            event_key: None,
+            at: now,
+            signature_ok: outcome != EventOutcome::Rejected,
+            outcome,
+            raw: "",
+            delivery,
+            reason: Some(reason),
+        },
+    )
+    .await
+}
+
 async fn set_event_outcome(
     txn: &DatabaseTransaction,
     id: Uuid,
-    outcome: &str,
+    outcome: EventOutcome,
     payment_id: Option<Uuid>,
 ) -> AppResult<()> {
     provider_event::Entity::update_many()
         .col_expr(
             provider_event::Column::Outcome,
-            sea_orm::sea_query::Expr::value(outcome),
+            sea_orm::sea_query::Expr::value(sea_orm::ActiveEnum::to_value(&outcome)),
         )
         .col_expr(
             provider_event::Column::PaymentId,

@@ -55,7 +55,7 @@ pub async fn seed(db: &Db, clock: &dyn Clock) -> AppResult<DemoSeed> {
     if !already_seeded {
         insert_data(&txn, organization.id, &people, today, now).await?;
     }
-    let token = issue_token(&txn, &people.admin, now).await?;
+    let token = issue_token(&txn, &people.admin, Some("demo".to_owned()), now).await?;
     let customers = customer::Entity::in_org(org).count(&txn).await?;
     let invoices = invoice::Entity::in_org(org).count(&txn).await?;
     txn.commit().await?;
@@ -113,6 +113,7 @@ async fn ensure_people(
                     email: email.to_owned(),
                     name: name.to_owned(),
                     role,
+                    deactivated_at: None,
                     created_at: now,
                     updated_at: now,
                 };
@@ -453,6 +454,7 @@ async fn insert_data(
                     needs_review: Set(false),
                     review_reason: Set(None),
                     recorded_by: Set(Some(collector.id)),
+                    test: Set(false),
                     created_at: Set(received_at),
                 });
                 allocations.push(payment_allocation::ActiveModel {

@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
+use super::link_pricing;
 use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
 use super::rules;
 use super::scope::OrgScoped;
@@ -22,10 +23,11 @@ use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{InvoiceId, OrganizationId};
 use crate::domain::invoice::InvoiceStatus;
-use crate::domain::money::Money;
+use crate::domain::money::MoneySum;
 use crate::domain::role::Role;
 use crate::entities::{customer, invoice, payment_allocation};
 use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
+use crate::state::AppState;
 
 /// Unpaid invoices (OPEN, PARTIALLY_PAID): `status IN ('OPEN', 'PARTIALLY_PAID')` with the values written out: a planner can use the
 /// partial index `ix_invoices_unpaid_due` only for a condition it can see, not for parameters.
@@ -165,12 +167,12 @@ pub async fn create(
 /// Voids an invoice that has received no money; VOID freezes it.
 #[tracing::instrument(skip_all)]
 pub async fn void(
-    db: &Db,
-    clock: &dyn Clock,
+    app: &AppState,
     viewer: &Viewer,
     id: Uuid,
     reason: &str,
 ) -> AppResult<invoice::Model> {
+    let (db, clock) = (&app.db, app.clock.as_ref());
     viewer.require(Role::Manager)?;
     let org = viewer.organization_id;
     let mut checks = Validation::new();
@@ -217,7 +219,11 @@ pub async fn void(
         data: json!({"number": voided.number}),
     };
     activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    // A link covering it now asks too much: withdrawn or repriced in the same transaction.
+    let withdrawals =
+        link_pricing::reconcile_links(&txn, org, &[voided.id], Actor::User(viewer), now).await?;
     txn.commit().await?;
+    link_pricing::withdraw_at_providers(app, withdrawals).await;
     Ok(voided)
 }
 
@@ -303,11 +309,27 @@ fn sum_as_bigint(expr: SimpleExpr) -> SimpleExpr {
     Func::cast_as(Func::sum(expr), Alias::new("BIGINT")).into()
 }
 
+/// Balances are summed in two parts, whole billions of minor units and the rest, so neither sum
+/// can overflow a BIGINT (SQLite raises an error on overflow, PostgreSQL's cast would too) however
+/// many invoices a customer has; the parts are joined in `i128`.
+const SUM_SPLIT: i64 = 1_000_000_000;
+
+fn split_sums(expr: SimpleExpr) -> (SimpleExpr, SimpleExpr) {
+    (
+        sum_as_bigint(expr.clone().div(SUM_SPLIT)),
+        sum_as_bigint(expr.modulo(SUM_SPLIT)),
+    )
+}
+
+fn joined(high: i64, low: i64) -> i128 {
+    i128::from(high) * i128::from(SUM_SPLIT) + i128::from(low)
+}
+
 /// A customer's unpaid amounts per currency, and the overdue part of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Balances {
-    pub open: Vec<Money>,
-    pub overdue: Vec<Money>,
+    pub open: Vec<MoneySum>,
+    pub overdue: Vec<MoneySum>,
 }
 
 /// Balances of many customers in one grouped query.
@@ -319,19 +341,20 @@ pub async fn balances(
 ) -> AppResult<HashMap<Uuid, Balances>> {
     let balance: SimpleExpr =
         Expr::col(invoice::Column::TotalMinor).sub(Expr::col(invoice::Column::PaidMinor));
-    let rows: Vec<(Uuid, String, i64, i64)> = invoice::Entity::in_org(organization)
+    let overdue_balance: SimpleExpr =
+        Expr::case(invoice::Column::DueDate.lt(today), balance.clone())
+            .finally(0)
+            .into();
+    let (open_high, open_low) = split_sums(balance);
+    let (overdue_high, overdue_low) = split_sums(overdue_balance);
+    let rows: Vec<(Uuid, String, i64, i64, i64, i64)> = invoice::Entity::in_org(organization)
         .select_only()
         .column(invoice::Column::CustomerId)
         .column(invoice::Column::Currency)
-        .column_as(sum_as_bigint(balance.clone()), "open_minor")
-        .column_as(
-            sum_as_bigint(
-                Expr::case(invoice::Column::DueDate.lt(today), balance)
-                    .finally(0)
-                    .into(),
-            ),
-            "overdue_minor",
-        )
+        .column_as(open_high, "open_high")
+        .column_as(open_low, "open_low")
+        .column_as(overdue_high, "overdue_high")
+        .column_as(overdue_low, "overdue_low")
         .filter(invoice::Column::CustomerId.is_in(customers.iter().copied()))
         .filter(unpaid())
         .group_by(invoice::Column::CustomerId)
@@ -340,14 +363,22 @@ pub async fn balances(
         .all(conn)
         .await?;
     let mut balances: HashMap<Uuid, Balances> = HashMap::new();
-    for (customer_id, currency, open, overdue) in rows {
+    for (customer_id, currency, open_high, open_low, overdue_high, overdue_low) in rows {
         let currency = rules::stored_currency(&currency)?;
         let entry = balances.entry(customer_id).or_default();
+        let open = joined(open_high, open_low);
         if open > 0 {
-            entry.open.push(Money::from_minor(open, currency));
+            entry.open.push(MoneySum {
+                minor: open,
+                currency,
+            });
         }
+        let overdue = joined(overdue_high, overdue_low);
         if overdue > 0 {
-            entry.overdue.push(Money::from_minor(overdue, currency));
+            entry.overdue.push(MoneySum {
+                minor: overdue,
+                currency,
+            });
         }
     }
     for entry in balances.values_mut() {

@@ -49,6 +49,10 @@ impl Cursor {
             .map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let (key, id) = text.split_once('\u{1f}').ok_or_else(invalid)?;
+        // A key this service made never holds control characters; PostgreSQL refuses NUL.
+        if key.chars().any(char::is_control) {
+            return Err(invalid());
+        }
         let id = Uuid::parse_str(id).map_err(|_| invalid())?;
         Ok(Self::new(key, id))
     }

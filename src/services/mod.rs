@@ -7,6 +7,7 @@ pub mod callbacks;
 pub mod customers;
 pub mod demo;
 pub mod invoices;
+pub mod link_pricing;
 pub mod listing;
 pub mod outbox;
 pub mod payment_links;

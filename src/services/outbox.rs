@@ -57,6 +57,36 @@ pub async fn enqueue_mail(
     Ok(id)
 }
 
+/// Work waiting to go out, per kind: how many rows and when the oldest was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Depth {
+    pub kind: String,
+    pub waiting: i64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// The outbox's depth per kind (pending or being sent), for `/metrics`.
+pub async fn depth(conn: &impl ConnectionTrait) -> AppResult<Vec<Depth>> {
+    let rows: Vec<(String, i64, Option<DateTime<Utc>>)> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Kind)
+        .column_as(outbox::Column::Id.count(), "waiting")
+        .column_as(outbox::Column::CreatedAt.min(), "oldest")
+        .filter(outbox::Column::Status.is_in([PENDING, SENDING]))
+        .group_by(outbox::Column::Kind)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, waiting, oldest)| Depth {
+            kind,
+            waiting,
+            oldest,
+        })
+        .collect())
+}
+
 /// The wait before try `attempts + 1`: 10 s, 20 s, 40 s… at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
     let seconds = 10_i64.saturating_mul(1_i64 << attempts.clamp(0, 20));

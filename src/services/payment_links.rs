@@ -17,6 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
+use super::link_pricing;
 use super::rules;
 use super::scope::OrgScoped;
 use super::users::Viewer;
@@ -24,7 +25,7 @@ use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{OrganizationId, PaymentLinkId};
 use crate::domain::installments::MAX_INSTALLMENTS;
 use crate::domain::invoice::InvoiceStatus;
-use crate::domain::money::{Currency, Money};
+use crate::domain::money::{Currency, MAX_MINOR, Money};
 use crate::domain::payment_link::{PaymentLinkStatus, new_token};
 use crate::domain::role::Role;
 use crate::entities::{contact, customer, invoice, payment_link, payment_link_invoice};
@@ -140,10 +141,24 @@ async fn check_invoices(
         return Ok(None);
     }
     let currency: Currency = rules::stored_currency(&first.currency)?;
-    let balance: i64 = invoices
+    let balance: i128 = invoices
         .iter()
-        .map(|invoice| invoice.total_minor - invoice.paid_minor)
+        .map(|invoice| i128::from(invoice.total_minor) - i128::from(invoice.paid_minor))
         .sum();
+    let Some(balance) = i64::try_from(balance)
+        .ok()
+        .filter(|balance| *balance <= MAX_MINOR)
+    else {
+        checks.add(FieldError::new(
+            &["invoiceIds"],
+            "OUT_OF_RANGE",
+            format!(
+                "together the invoices owe more than one link can ask ({} at most)",
+                Money::from_minor(MAX_MINOR, currency).to_decimal()
+            ),
+        ));
+        return Ok(None);
+    };
     let amount = match amount {
         None => Money::from_minor(balance, currency),
         Some(amount) => match checks.take(rules::positive_amount(amount, currency, &["amount"])) {
@@ -221,14 +236,20 @@ pub async fn create(
     let provider_name = input
         .provider
         .clone()
-        .unwrap_or_else(|| app.providers.default_name().to_owned());
-    let provider = app.providers.get(&provider_name);
-    checks.check(
-        provider.is_none(),
-        &["provider"],
-        "PROVIDER_UNAVAILABLE",
-        format!("{provider_name:?} is not enabled here"),
-    );
+        .or_else(|| app.providers.default_name().map(str::to_owned));
+    let provider = provider_name
+        .as_deref()
+        .and_then(|name| app.providers.get(name));
+    if provider.is_none() {
+        checks.add(FieldError::new(
+            &["provider"],
+            "PROVIDER_UNAVAILABLE",
+            match &provider_name {
+                Some(name) => format!("{name:?} is not enabled here"),
+                None => "no payment provider is configured here".to_owned(),
+            },
+        ));
+    }
 
     let Some(plan) = check_invoices(
         app.db.reader(),
@@ -243,11 +264,17 @@ pub async fn create(
         return Err(AppError::Internal("no plan and no error".into()));
     };
     let email = payer_email(app.db.reader(), org, &plan.customer).await?;
-    if provider_name == "paytr" && email.is_none() {
+    if let Some(provider) = &provider
+        && provider.requires_payer_email()
+        && email.is_none()
+    {
         checks.add(FieldError::new(
             &["invoiceIds"],
             "PAYER_EMAIL_REQUIRED",
-            "PayTR needs the payer's email: give the customer or a primary contact one",
+            format!(
+                "{} needs the payer's email: give the customer or a primary contact one",
+                provider.name()
+            ),
         ));
     }
     checks.finish()?;
@@ -416,6 +443,8 @@ pub struct PublicLink {
     pub invoices: Vec<invoice::Model>,
     /// The status as the customer should see it: an ACTIVE link past its time is EXPIRED.
     pub status: PaymentLinkStatus,
+    /// Where the provider sends its receipt, when a repriced link needs a new page.
+    pub payer_email: Option<String>,
 }
 
 /// A link by the token in its URL, with only what its page may show.
@@ -457,18 +486,19 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         .await?
         .map(|organization| organization.name)
         .unwrap_or_default();
-    let invoice_ids: Vec<Uuid> = payment_link_invoice::Entity::in_org(org)
-        .filter(payment_link_invoice::Column::LinkId.eq(link.id))
-        .all(app.db.reader())
-        .await?
-        .into_iter()
-        .map(|row| row.invoice_id)
-        .collect();
+    let invoice_ids = link_pricing::invoice_ids_of_link(app.db.reader(), org, link.id).await?;
     let invoices = invoice::Entity::in_org(org)
         .filter(invoice::Column::Id.is_in(invoice_ids))
         .order_by_asc(invoice::Column::DueDate)
         .all(app.db.reader())
         .await?;
+    let payer_email = match customer::Entity::find_in_org(link.customer_id, org)
+        .one(app.db.reader())
+        .await?
+    {
+        Some(customer) => payer_email(app.db.reader(), org, &customer).await?,
+        None => None,
+    };
     let status = if link.status == PaymentLinkStatus::Active && link.expires_at <= app.clock.now() {
         PaymentLinkStatus::Expired
     } else {
@@ -479,6 +509,7 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         organization_name,
         invoices,
         status,
+        payer_email,
     })
 }
 
@@ -536,13 +567,7 @@ pub async fn send(
         .await?
         .map(|organization| organization.name)
         .unwrap_or_default();
-    let invoice_ids: Vec<Uuid> = payment_link_invoice::Entity::in_org(org)
-        .filter(payment_link_invoice::Column::LinkId.eq(link.id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|row| row.invoice_id)
-        .collect();
+    let invoice_ids = link_pricing::invoice_ids_of_link(&txn, org, link.id).await?;
     let invoices = invoice::Entity::in_org(org)
         .filter(invoice::Column::Id.is_in(invoice_ids))
         .order_by_asc(invoice::Column::DueDate)
@@ -578,4 +603,51 @@ pub async fn send(
     activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
     txn.commit().await?;
     Ok(link)
+}
+
+/// Which links to list.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentLinkFilter {
+    pub customer_id: Option<Uuid>,
+    pub statuses: Option<Vec<PaymentLinkStatus>>,
+}
+
+/// The filtered links of the organization (for the page and its total count).
+pub fn filtered(
+    organization: OrganizationId,
+    filter: &PaymentLinkFilter,
+) -> sea_orm::Select<payment_link::Entity> {
+    let mut select = payment_link::Entity::in_org(organization);
+    if let Some(customer_id) = filter.customer_id {
+        select = select.filter(payment_link::Column::CustomerId.eq(customer_id));
+    }
+    if let Some(statuses) = &filter.statuses {
+        select = select.filter(payment_link::Column::Status.is_in(statuses.iter().copied()));
+    }
+    select
+}
+
+/// One page, newest first.
+pub async fn page(
+    db: &crate::db::Db,
+    select: sea_orm::Select<payment_link::Entity>,
+    request: &super::listing::PageRequest,
+) -> AppResult<super::listing::Page<payment_link::Model>> {
+    super::listing::fetch_page(
+        db.reader(),
+        select,
+        (payment_link::Column::CreatedAt, payment_link::Column::Id),
+        super::listing::Direction::Descending,
+        request,
+        super::activities::cursor_value,
+        |model: &payment_link::Model| {
+            super::listing::Cursor::new(
+                model
+                    .created_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                model.id,
+            )
+        },
+    )
+    .await
 }

@@ -16,11 +16,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
+use super::link_pricing;
 use super::rules;
 use super::scope::OrgScoped;
 use super::users::Viewer;
-use crate::clock::Clock;
-use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::allocation::{self, Allocation, Receivable};
 use crate::domain::ids::{AllocationId, OrganizationId, PaymentId};
@@ -30,6 +29,7 @@ use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
 use crate::entities::{customer, invoice, payment, payment_allocation};
 use crate::error::{AppError, AppResult, FieldError, Validation};
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct RecordPayment {
@@ -53,12 +53,8 @@ pub struct Recorded {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn record(
-    db: &Db,
-    clock: &dyn Clock,
-    viewer: &Viewer,
-    input: RecordPayment,
-) -> AppResult<Recorded> {
+pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> AppResult<Recorded> {
+    let (db, clock) = (&app.db, app.clock.as_ref());
     viewer.require(Role::Collector)?;
     let org = viewer.organization_id;
     let now = clock.now();
@@ -122,6 +118,7 @@ pub async fn record(
         needs_review: Set(false),
         review_reason: Set(None),
         recorded_by: Set(Some(viewer.user_id.0)),
+        test: Set(false),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -152,7 +149,12 @@ pub async fn record(
         }),
     };
     activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    // Links over these invoices must not take this money a second time.
+    let paid: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
+    let withdrawals =
+        link_pricing::reconcile_links(&txn, org, &paid, Actor::User(viewer), now).await?;
     txn.commit().await?;
+    link_pricing::withdraw_at_providers(app, withdrawals).await;
     Ok(Recorded {
         payment,
         allocations,
@@ -334,4 +336,59 @@ pub async fn apply(
         );
     }
     Ok(written)
+}
+
+/// Which payments to list.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentFilter {
+    pub customer_id: Option<Uuid>,
+    pub method: Option<PaymentMethod>,
+    pub needs_review: Option<bool>,
+    pub provider: Option<String>,
+}
+
+/// The filtered payments of the organization (for the page and its total count).
+pub fn filtered(
+    organization: OrganizationId,
+    filter: &PaymentFilter,
+) -> sea_orm::Select<payment::Entity> {
+    let mut select = payment::Entity::in_org(organization);
+    if let Some(customer_id) = filter.customer_id {
+        select = select.filter(payment::Column::CustomerId.eq(customer_id));
+    }
+    if let Some(method) = filter.method {
+        select = select.filter(payment::Column::Method.eq(method));
+    }
+    if let Some(needs_review) = filter.needs_review {
+        select = select.filter(payment::Column::NeedsReview.eq(needs_review));
+    }
+    if let Some(provider) = &filter.provider {
+        select = select.filter(payment::Column::Provider.eq(provider.as_str()));
+    }
+    select
+}
+
+/// One page, newest received first.
+pub async fn page(
+    db: &crate::db::Db,
+    select: sea_orm::Select<payment::Entity>,
+    request: &super::listing::PageRequest,
+) -> AppResult<super::listing::Page<payment::Model>> {
+    super::listing::fetch_page(
+        db.reader(),
+        select,
+        (payment::Column::ReceivedAt, payment::Column::Id),
+        super::listing::Direction::Descending,
+        request,
+        super::activities::cursor_value,
+        |model: &payment::Model| {
+            super::listing::Cursor::new(
+                model
+                    .received_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                model.id,
+            )
+        },
+    )
+    .await
 }

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::domain::money::{Currency, Money, MoneyError};
+use crate::domain::money::{Currency, MAX_MINOR, Money, MoneyError};
 use crate::error::FieldError;
 
 /// An ISO 4217 code the service knows (`UNKNOWN_CURRENCY` otherwise).
@@ -28,7 +28,14 @@ pub fn positive_amount(
             "TOO_MANY_DECIMALS",
             format!("{currency} amounts have at most {allowed} decimal places"),
         ),
-        _ => FieldError::new(field, "AMOUNT_OUT_OF_RANGE", "the amount is too large"),
+        _ => FieldError::new(
+            field,
+            "OUT_OF_RANGE",
+            format!(
+                "amounts are at most {}",
+                Money::from_minor(MAX_MINOR, currency).to_decimal()
+            ),
+        ),
     })?;
     if money.is_positive() {
         Ok(money)
@@ -137,6 +144,9 @@ mod tests {
         assert_eq!(code("-5"), Some("AMOUNT_NOT_POSITIVE"));
         assert_eq!(code("0"), Some("AMOUNT_NOT_POSITIVE"));
         assert_eq!(code("10.50"), None);
+        assert_eq!(code("10000000000000.00"), None);
+        assert_eq!(code("10000000000000.01"), Some("OUT_OF_RANGE"));
+        assert_eq!(code("92233720368547758.07"), Some("OUT_OF_RANGE"));
         assert_eq!(
             currency("XXX", &["currency"]).unwrap_err().code,
             "UNKNOWN_CURRENCY"

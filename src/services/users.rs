@@ -109,6 +109,7 @@ pub async fn provision_user(
                 email: Set(email.clone()),
                 name: Set(name),
                 role: Set(new_user.role),
+                deactivated_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -117,7 +118,7 @@ pub async fn provision_user(
             (user, true)
         }
     };
-    let token = issue_token(&txn, &user, now).await?;
+    let token = issue_token(&txn, &user, Some("command line".to_owned()), now).await?;
     txn.commit().await?;
     Ok(ProvisionedUser {
         user,
@@ -158,6 +159,7 @@ pub async fn find_or_create_organization(
 pub async fn issue_token(
     conn: &impl ConnectionTrait,
     user: &user::Model,
+    name: Option<String>,
     now: DateTime<Utc>,
 ) -> AppResult<String> {
     let random: [u8; 32] = rand::random();
@@ -171,6 +173,7 @@ pub async fn issue_token(
         user_id: Set(user.id),
         token_hash: Set(hash_token(&token)),
         prefix: Set(token.chars().take(12).collect()),
+        name: Set(name),
         last_used_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
@@ -200,6 +203,9 @@ pub async fn authenticate(db: &Db, clock: &dyn Clock, token: &str) -> AppResult<
     let Some((token_row, Some(user))) = found else {
         return Err(AppError::Unauthenticated);
     };
+    if user.deactivated_at.is_some() {
+        return Err(AppError::Unauthenticated);
+    }
     let now = clock.now();
     if token_row
         .last_used_at
@@ -307,6 +313,7 @@ pub async fn create_user(
         email: Set(email),
         name: Set(name),
         role: Set(role),
+        deactivated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -320,7 +327,7 @@ pub async fn create_user(
             error.into()
         }
     })?;
-    let token = issue_token(&txn, &user, now).await?;
+    let token = issue_token(&txn, &user, Some("first token".to_owned()), now).await?;
     txn.commit().await?;
     Ok((user, token))
 }

@@ -10,22 +10,22 @@ use tahsilat::clock::Clock;
 use crate::collections::{Team, create_customer, create_invoice, mutate};
 use crate::helpers::{Backend, TestApp, TestDatabase};
 
-const SECRET: &str = "sandbox-test-secret";
-const LINK: &str = "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id providerLinkId } userErrors { code } } }";
-const INVOICE: &str =
+pub const SECRET: &str = "sandbox-test-secret";
+pub const LINK: &str = "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id providerLinkId } userErrors { code } } }";
+pub const INVOICE: &str =
     "query($id: ID!) { invoice(id: $id) { status paidAmount { amount } balance { amount } } }";
-const LINK_STATE: &str = "query($id: ID!) { paymentLink(id: $id) { status paidAt payment { amount { amount } charged { amount } installmentCount needsReview reviewReason provider providerTransactionId method } } }";
+pub const LINK_STATE: &str = "query($id: ID!) { paymentLink(id: $id) { status paidAt payment { amount { amount } charged { amount } installmentCount needsReview reviewReason provider providerTransactionId method } } }";
 
-async fn spawn(backend: Backend) -> Option<TestApp> {
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
     let database = TestDatabase::create(backend).await?;
     Some(TestApp::spawn_configured(database, &[("TAHSILAT_SANDBOX_SECRET", SECRET)]).await)
 }
 
-fn bank(secret: &str) -> Sandbox {
+pub fn bank(secret: &str) -> Sandbox {
     Sandbox::new(SecretString::from(secret.to_owned()), None, "http://unused")
 }
 
-fn event(id: &str, kind: &str, link: &str, amount: &str, installments: u32) -> Vec<u8> {
+pub fn event(id: &str, kind: &str, link: &str, amount: &str, installments: u32) -> Vec<u8> {
     serde_json::to_vec(&SandboxEvent {
         id: id.into(),
         kind: kind.into(),
@@ -39,7 +39,7 @@ fn event(id: &str, kind: &str, link: &str, amount: &str, installments: u32) -> V
     .unwrap()
 }
 
-async fn post(app: &TestApp, signature: &str, body: Vec<u8>) -> (u16, String) {
+pub async fn post(app: &TestApp, signature: &str, body: Vec<u8>) -> (u16, String) {
     let response = app
         .client
         .post(app.url("/callbacks/sandbox"))
@@ -53,12 +53,12 @@ async fn post(app: &TestApp, signature: &str, body: Vec<u8>) -> (u16, String) {
 }
 
 /// Signs with the app's clock, as a bank would at that moment.
-async fn send(app: &TestApp, body: Vec<u8>) -> (u16, String) {
+pub async fn send(app: &TestApp, body: Vec<u8>) -> (u16, String) {
     let signature = bank(SECRET).sign(app.clock.now().timestamp(), &body);
     post(app, &signature, body).await
 }
 
-async fn link(app: &TestApp, team: &Team, input: Value) -> (String, String) {
+pub async fn link(app: &TestApp, team: &Team, input: Value) -> (String, String) {
     let payload = mutate(app, &team.collector, LINK, input).await;
     assert_eq!(payload["userErrors"], json!([]), "{payload}");
     (
@@ -295,11 +295,27 @@ async fn scenario(app: TestApp) {
         .0,
         200
     );
+    // A short payment is credited and reviewed; the link stays payable for what is left.
     let (_, state) = app
-        .graphql(&team.viewer, LINK_STATE, json!({"id": link6}))
+        .graphql(
+            &team.viewer,
+            "query($id: ID!) { paymentLink(id: $id) { status amount { amount } payment { id } } }",
+            json!({"id": link6}),
+        )
         .await;
-    let payment = &state["data"]["paymentLink"]["payment"];
-    assert_eq!(payment["needsReview"], true);
+    let short_link = &state["data"]["paymentLink"];
+    assert_eq!(short_link["status"], "ACTIVE", "{state}");
+    assert_eq!(short_link["amount"]["amount"], "40.00", "{state}");
+    assert!(short_link["payment"].is_null(), "{state}");
+    let (_, found) = app
+        .graphql(
+            &team.viewer,
+            "{ payments(first: 1, filter: {needsReview: true, provider: \"sandbox\"}) { edges { node { needsReview reviewReason amount { amount } } } } }",
+            json!({}),
+        )
+        .await;
+    let payment = &found["data"]["payments"]["edges"][0]["node"];
+    assert_eq!(payment["needsReview"], true, "{found}");
     assert!(
         payment["reviewReason"]
             .as_str()

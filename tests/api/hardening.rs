@@ -36,14 +36,11 @@ on_both_databases! {
             query = format!("customer {{ invoices(first: 1) {{ edges {{ node {{ {query} }} }} }} }}");
         }
         let query = format!("{{ invoices(first: 1) {{ edges {{ node {{ {query} }} }} }} }}");
-        let started = std::time::Instant::now();
         let (status, body) = app.graphql(&team.viewer, &query, json!({})).await;
         assert_eq!(status, 200);
         assert!(body["data"].is_null(), "{body}");
         let message = body["errors"][0]["message"].as_str().unwrap();
         assert!(message.contains("nested too deep") || message.contains("recursion depth"), "{body}");
-        // Refused before anything runs; generous bound, it only guards against executing.
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
 
         let wide = "{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { activities(first: 100) { edges { node { id } } } } } } } } } }";
         let (_, body) = app.graphql(&team.viewer, wide, json!({})).await;

@@ -112,6 +112,8 @@ impl TestDatabase {
                 "TAHSILAT_DATABASE_MAX_CONNECTIONS".to_owned(),
                 "5".to_owned(),
             ),
+            // Most scenarios pay through the test bank; `attacks` checks it is off by default.
+            ("TAHSILAT_SANDBOX".to_owned(), "on".to_owned()),
         ];
         // Later entries win.
         values.extend(

@@ -46,7 +46,7 @@ on_both_databases! {
         assert!(refused.headers()["location"].to_str().unwrap().starts_with("/pay/"));
 
         let bank_page = browser.get(&checkout).send().await.unwrap().text().await.unwrap();
-        assert!(bank_page.contains("SANDBOX BANK") && bank_page.contains("1.300,52 TL"), "1250.50 at 4 % in 3");
+        assert!(bank_page.contains("TEST") && bank_page.contains("1.300,52 TL"), "1250.50 at 4 % in 3");
         // Decline first: logged, the link stays payable.
         let declined = browser.post(&checkout).form(&[("action", "decline"), ("installments", "3")]).send().await.unwrap();
         assert_eq!(declined.status(), 303);

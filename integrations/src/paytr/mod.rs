@@ -127,6 +127,14 @@ impl PosProvider for Paytr {
         "paytr"
     }
 
+    fn requires_payer_email(&self) -> bool {
+        true
+    }
+
+    fn hosted_origin(&self) -> Option<String> {
+        origin_of(&self.api_base)
+    }
+
     #[tracing::instrument(skip_all, fields(provider = "paytr"))]
     async fn create_link(&self, request: &LinkRequest) -> Result<CreatedLink, ProviderError> {
         let form = self.create_form(request)?;
@@ -184,7 +192,7 @@ impl PosProvider for Paytr {
                 reason: callback.failed_reason_msg.unwrap_or(callback.status),
             });
         }
-        let total: i64 = callback.total_amount.parse().map_err(|_| {
+        let total: i64 = callback.total_amount.trim().parse().map_err(|_| {
             CallbackError::Malformed("total_amount is not a whole number of kuruş".into())
         })?;
         Ok(CallbackEvent::Succeeded {
@@ -214,6 +222,13 @@ impl PosProvider for Paytr {
             body: "bad hash".to_owned(),
         }
     }
+}
+
+/// `scheme://host[:port]` of a base URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
 }
 
 #[cfg(test)]

@@ -7,8 +7,6 @@
 
 pub mod transformers;
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -60,6 +58,19 @@ impl PosProvider for Sandbox {
         "sandbox"
     }
 
+    fn is_test(&self) -> bool {
+        true
+    }
+
+    fn signs_installment_count(&self) -> bool {
+        true
+    }
+
+    /// The sandbox bank takes the choice in the address; real providers ask on their own page.
+    fn checkout_url(&self, provider_url: &str, installments: u32) -> String {
+        format!("{provider_url}?installments={installments}")
+    }
+
     async fn create_link(&self, request: &LinkRequest) -> Result<CreatedLink, ProviderError> {
         let provider_link_id = format!("sbx_{}", request.reference);
         Ok(CreatedLink {
@@ -101,8 +112,9 @@ impl PosProvider for Sandbox {
         let link = LinkRef::ProviderLinkId(event.link_id);
         match event.kind.as_str() {
             "payment.succeeded" => {
-                let value = rust_decimal::Decimal::from_str(&event.amount)
-                    .map_err(|_| CallbackError::Malformed("amount is not a decimal".into()))?;
+                let value = crate::parse_plain_decimal(&event.amount).ok_or_else(|| {
+                    CallbackError::Malformed("amount is not a plain decimal".into())
+                })?;
                 Ok(CallbackEvent::Succeeded {
                     event_key: event.id,
                     link,

@@ -100,6 +100,27 @@ impl Customer {
         Ok(contacts.into_iter().map(Contact).collect())
     }
 
+    /// The customer's payment links, newest first.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn payment_links(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::payment_link::PaymentLink>> {
+        let mut links = ctx
+            .loaders()
+            .gql()?
+            .links_of_customer
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        links.sort_by_key(|link| std::cmp::Reverse((link.created_at, link.id)));
+        Ok(links
+            .into_iter()
+            .map(super::payment_link::PaymentLink)
+            .collect())
+    }
+
     /// The customer's invoices, by due date.
     #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
     async fn invoices(

@@ -48,6 +48,11 @@ pub enum ActivityKind {
     PaymentFailed,
     PaymentLinkCreated,
     PaymentLinkSent,
+    /// Withdrawn by a person, or by the service when nothing was left to pay on its invoices.
     PaymentLinkCancelled,
+    /// The link's invoices came to owe less than it asked (paid by another path, voided or
+    /// changed): the provider's page was withdrawn and the link now asks what is owed; `data`
+    /// holds the old and new amounts.
+    PaymentLinkRepriced,
     ReminderSent,
 }

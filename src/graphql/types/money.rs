@@ -1,6 +1,6 @@
 use async_graphql::SimpleObject;
 
-use crate::domain::money::Money as DomainMoney;
+use crate::domain::money::{Money as DomainMoney, MoneySum};
 use crate::graphql::scalars::Decimal;
 
 /// An amount in a currency, with exactly the currency's decimals ("1250.50" TRY, "5" JPY).
@@ -16,6 +16,15 @@ impl From<DomainMoney> for Money {
         Self {
             amount: Decimal(money.to_decimal()),
             currency: money.currency.code().to_owned(),
+        }
+    }
+}
+
+impl From<MoneySum> for Money {
+    fn from(sum: MoneySum) -> Self {
+        Self {
+            amount: Decimal(sum.to_decimal()),
+            currency: sum.currency.code().to_owned(),
         }
     }
 }

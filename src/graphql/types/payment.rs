@@ -126,6 +126,11 @@ impl Payment {
     }
 
     /// Set when a provider reported money that did not fit its link (expired, a different amount…).
+    /// Taken by the sandbox (a test bank): no money moved.
+    async fn test(&self) -> bool {
+        self.0.test
+    }
+
     async fn needs_review(&self) -> bool {
         self.0.needs_review
     }

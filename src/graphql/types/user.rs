@@ -32,6 +32,8 @@ impl User {
             email: viewer.email.clone(),
             name: viewer.name.clone(),
             role: viewer.role,
+            // A deactivated user has no viewer.
+            deactivated_at: None,
             // Not exposed; the viewer carries no timestamps.
             created_at: chrono::DateTime::UNIX_EPOCH,
             updated_at: chrono::DateTime::UNIX_EPOCH,
