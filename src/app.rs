@@ -60,6 +60,11 @@ impl App {
             config.public_url = format!("http://{bound}");
         }
         let state = prepare_state(config, clock).await?;
+        if state.config.sandbox_enabled {
+            tracing::warn!(
+                "the sandbox (a test bank) is on: anyone with a pay link can mark invoices paid with no money moving; never turn it on in production"
+            );
+        }
         let schema = build_schema(state.clone());
         let router = crate::http::router(state.clone(), schema);
         Ok(Self {

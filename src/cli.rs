@@ -184,6 +184,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo } => {
+            let mut config = config;
+            if demo {
+                // The demo pays through the test bank.
+                config.enable_sandbox();
+            }
             let app = App::build(config).await.map_err(|e| e.to_string())?;
             let state = app.state().clone();
             let base = state.config.public_url.clone();

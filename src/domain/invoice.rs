@@ -3,6 +3,18 @@
 use chrono::NaiveDate;
 use sea_orm::entity::prelude::*;
 
+/// The earliest date accepted anywhere.
+pub const MIN_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => chrono::NaiveDate::MIN,
+};
+/// The latest date accepted anywhere; dates derived from input (a due date from payment terms)
+/// are checked against it too, so every stored date sorts the same on both engines.
+pub const MAX_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => chrono::NaiveDate::MAX,
+};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum InvoiceStatus {

@@ -32,6 +32,9 @@ use crate::services::{activities, customers, invoices, payment_links, payments, 
 
 pub struct QueryRoot;
 
+/// The longest customer search accepted.
+pub const MAX_SEARCH: usize = 200;
+
 /// An id that matches nothing, for malformed ids in filters.
 fn filter_id(id: &ID) -> Uuid {
     parse_id(id).unwrap_or(Uuid::nil())
@@ -95,9 +98,13 @@ impl QueryRoot {
         let app = ctx.app().gql()?;
         let viewer = ctx.viewer().gql()?;
         let request = PageRequest::new(first, after.as_deref()).gql()?;
+        let search = match filter.as_ref().and_then(|filter| filter.search.as_deref()) {
+            Some(search) => Some(rules::filter_text(search, MAX_SEARCH, "search").gql()?),
+            None => None,
+        };
         let filter = filter.map_or_else(customers::CustomerFilter::default, |filter| {
             customers::CustomerFilter {
-                search: filter.search,
+                search,
                 assigned_collector_id: filter.assigned_collector_id.as_ref().map(filter_id),
                 has_overdue: filter.has_overdue,
             }
@@ -140,6 +147,12 @@ impl QueryRoot {
         let app = ctx.app().gql()?;
         let viewer = ctx.viewer().gql()?;
         let request = PageRequest::new(first, after.as_deref()).gql()?;
+        if let Some(currency) = filter
+            .as_ref()
+            .and_then(|filter| filter.currency.as_deref())
+        {
+            rules::filter_text(currency, 3, "currency").gql()?;
+        }
         let filter = filter.map_or_else(invoices::InvoiceFilter::default, |filter| {
             invoices::InvoiceFilter {
                 customer_id: filter.customer_id.as_ref().map(filter_id),
@@ -224,6 +237,12 @@ impl QueryRoot {
         let app = ctx.app().gql()?;
         let viewer = ctx.viewer().gql()?;
         let request = PageRequest::new(first, after.as_deref()).gql()?;
+        if let Some(provider) = filter
+            .as_ref()
+            .and_then(|filter| filter.provider.as_deref())
+        {
+            rules::filter_text(provider, 32, "provider").gql()?;
+        }
         let filter = filter.map_or_else(payments::PaymentFilter::default, |filter| {
             payments::PaymentFilter {
                 customer_id: filter.customer_id.as_ref().map(filter_id),

@@ -51,7 +51,9 @@ fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
     rust_decimal::Decimal::from_str_exact(text).ok()
 }
 
-/// A calendar date, `YYYY-MM-DD`.
+use crate::domain::invoice::{MAX_DATE, MIN_DATE};
+
+/// A calendar date, `YYYY-MM-DD`, from 1900-01-01 to 9999-12-31.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
@@ -59,13 +61,20 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| {
+            Value::String(text) => {
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
                     InputValueError::custom(format!(
-                        "{text:?} is not a date such as \"2026-11-23\""
+                        "{text:?} is not a date such as \"2026-11-23\" ({MIN_DATE} to {MAX_DATE})"
                     ))
-                }),
+                })?;
+                if (MIN_DATE..=MAX_DATE).contains(&date) && text.len() == 10 {
+                    Ok(Date(date))
+                } else {
+                    Err(InputValueError::custom(format!(
+                        "dates are {MIN_DATE} to {MAX_DATE}"
+                    )))
+                }
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }

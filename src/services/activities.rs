@@ -99,7 +99,7 @@ pub async fn log(
         "this kind is recorded by the system; log NOTE, CALL, EMAIL, MEETING, PROMISE_TO_PAY or DISPUTE",
     );
     let note = checks
-        .take(rules::optional_text(
+        .take(rules::optional_note(
             input.note.as_deref(),
             10_000,
             &["note"],

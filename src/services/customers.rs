@@ -83,7 +83,7 @@ pub async fn create(
     let tax_id = checks.take(rules::optional_tax_id(input.tax_id.as_deref(), &["taxId"]));
     let email = checks.take(rules::optional_email(input.email.as_deref(), &["email"]));
     let phone = checks.take(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
-    let address = checks.take(rules::optional_text(
+    let address = checks.take(rules::optional_note(
         input.address.as_deref(),
         1_000,
         &["address"],
@@ -210,7 +210,7 @@ pub async fn update(
         changed.push("phone");
     }
     if let Some(address) = &changes.address
-        && let Some(address) = checks.take(rules::optional_text(
+        && let Some(address) = checks.take(rules::optional_note(
             address.as_deref(),
             1_000,
             &["address"],

@@ -64,7 +64,7 @@ pub async fn create(
         100,
         &["externalRef"],
     ));
-    let description = checks.take(rules::optional_text(
+    let description = checks.take(rules::optional_note(
         input.description.as_deref(),
         2_000,
         &["description"],
@@ -105,6 +105,12 @@ pub async fn create(
         (None, None) => None,
     };
     if let Some(due) = due_date {
+        checks.check(
+            due > crate::domain::invoice::MAX_DATE,
+            &["dueDate"],
+            "OUT_OF_RANGE",
+            format!("dates are at most {}", crate::domain::invoice::MAX_DATE),
+        );
         checks.check(
             due < input.issue_date,
             &["dueDate"],
@@ -176,7 +182,7 @@ pub async fn void(
     viewer.require(Role::Manager)?;
     let org = viewer.organization_id;
     let mut checks = Validation::new();
-    let reason = checks.take(rules::required_text(reason, 1_000, &["reason"]));
+    let reason = checks.take(rules::required_note(reason, 1_000, &["reason"]));
     let txn = db.begin().await?;
     let invoice = invoice::Entity::find_in_org(id, org)
         .lock_exclusive()

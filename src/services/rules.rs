@@ -48,7 +48,48 @@ pub fn positive_amount(
     }
 }
 
-/// Trimmed text of 1 to `max` characters (`REQUIRED` or `TOO_LONG`).
+/// Which control characters a text may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    /// Names, numbers, references: none at all.
+    One,
+    /// Notes, descriptions, addresses: newlines and tabs, nothing else.
+    Many,
+}
+
+fn checked(
+    text: Option<&str>,
+    max: usize,
+    field: &[&str],
+    lines: Lines,
+) -> Result<Option<String>, FieldError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) if text.chars().count() > max => Err(FieldError::new(
+            field,
+            "TOO_LONG",
+            format!("must have at most {max} characters"),
+        )),
+        Some(text) if has_forbidden_control(text, lines) => Err(FieldError::new(
+            field,
+            "INVALID_TEXT",
+            match lines {
+                Lines::One => "must not contain control characters or line breaks",
+                Lines::Many => {
+                    "must not contain control characters other than line breaks and tabs"
+                }
+            },
+        )),
+        Some(text) => Ok(Some(text.to_owned())),
+    }
+}
+
+fn has_forbidden_control(text: &str, lines: Lines) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(lines == Lines::Many && matches!(c, '\n' | '\r' | '\t')))
+}
+
+/// Trimmed one-line text of 1 to `max` characters (`REQUIRED`, `TOO_LONG`, `INVALID_TEXT`).
 pub fn required_text(text: &str, max: usize, field: &[&str]) -> Result<String, FieldError> {
     let text = text.trim();
     if text.is_empty() {
@@ -58,21 +99,48 @@ pub fn required_text(text: &str, max: usize, field: &[&str]) -> Result<String, F
     }
 }
 
-/// Trimmed text of at most `max` characters; empty means none.
+/// Trimmed one-line text of at most `max` characters; empty means none.
 pub fn optional_text(
     text: Option<&str>,
     max: usize,
     field: &[&str],
 ) -> Result<Option<String>, FieldError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(text) if text.chars().count() > max => Err(FieldError::new(
-            field,
-            "TOO_LONG",
-            format!("must have at most {max} characters"),
-        )),
-        Some(text) => Ok(Some(text.to_owned())),
+    checked(text, max, field, Lines::One)
+}
+
+/// Like [`required_text`], for notes and reasons: newlines and tabs allowed.
+pub fn required_note(text: &str, max: usize, field: &[&str]) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(FieldError::new(field, "REQUIRED", "must not be empty"))
+    } else {
+        optional_note(Some(text), max, field).map(Option::unwrap_or_default)
     }
+}
+
+/// Like [`optional_text`], for notes, descriptions and addresses: newlines and tabs allowed.
+pub fn optional_note(
+    text: Option<&str>,
+    max: usize,
+    field: &[&str],
+) -> Result<Option<String>, FieldError> {
+    checked(text, max, field, Lines::Many)
+}
+
+/// A list filter's text (a search, a code): at most `max` characters and no control characters,
+/// or a BAD_REQUEST naming the filter.
+pub fn filter_text(text: &str, max: usize, name: &str) -> crate::error::AppResult<String> {
+    if text.chars().count() > max {
+        return Err(crate::error::AppError::BadRequest(format!(
+            "`{name}` has at most {max} characters"
+        )));
+    }
+    if has_forbidden_control(text, Lines::One) {
+        return Err(crate::error::AppError::BadRequest(format!(
+            "`{name}` must not contain control characters"
+        )));
+    }
+    Ok(text.to_owned())
 }
 
 /// An optional email address, lower-cased (`INVALID_EMAIL`).
@@ -151,6 +219,35 @@ mod tests {
             currency("XXX", &["currency"]).unwrap_err().code,
             "UNKNOWN_CURRENCY"
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_notes_keep_their_lines() {
+        let code = |result: Result<Option<String>, FieldError>| result.err().map(|e| e.code);
+        assert_eq!(
+            code(optional_text(Some("a\0b"), 10, &["name"])),
+            Some("INVALID_TEXT")
+        );
+        assert_eq!(
+            code(optional_text(Some("a\nb"), 10, &["name"])),
+            Some("INVALID_TEXT")
+        );
+        assert_eq!(
+            code(optional_text(Some("a\u{1b}[31m"), 10, &["name"])),
+            Some("INVALID_TEXT")
+        );
+        assert_eq!(code(optional_note(Some("a\nb\tc"), 10, &["note"])), None);
+        assert_eq!(
+            code(optional_note(Some("a\0b"), 10, &["note"])),
+            Some("INVALID_TEXT")
+        );
+        assert_eq!(
+            code(optional_text(Some("Çağrı Öztürk"), 20, &["name"])),
+            None
+        );
+        assert!(filter_text("x\0", 200, "search").is_err());
+        assert!(filter_text(&"x".repeat(201), 200, "search").is_err());
+        assert!(filter_text(&"ş".repeat(200), 200, "search").is_ok());
     }
 
     #[test]

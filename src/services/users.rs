@@ -339,7 +339,8 @@ pub fn normalize_email(email: &str) -> AppResult<String> {
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         })
-        && !email.contains(char::is_whitespace);
+        && !email.contains(char::is_whitespace)
+        && !email.contains(char::is_control);
     if valid {
         Ok(email)
     } else {

@@ -427,3 +427,51 @@ async fn without_introspection_no_field_names_are_suggested() {
         "{message}"
     );
 }
+
+on_both_databases! {
+    async fn control_characters_long_searches_bad_cursors_and_far_dates_are_refused(app) {
+        let team = Team::new(&app, "acme").await;
+        let create = "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } userErrors { code field } } }";
+        for name in ["Sahte\u{0}A.Ş.", "Kırmızı\u{1b}[31m", "İki\nsatır"] {
+            let payload = mutate(&app, &team.manager, create, json!({"name": name})).await;
+            assert_eq!(payload["userErrors"][0]["code"], "INVALID_TEXT", "{name:?}: {payload}");
+        }
+        let customer = create_customer(&app, &team.manager, "Gerçek A.Ş.").await;
+        let log = "mutation($input: LogActivityInput!) { logActivity(input: $input) { activity { note } userErrors { code } } }";
+        let payload = mutate(&app, &team.collector, log, json!({"kind": "NOTE", "customerId": customer, "note": "Aradım.\n\tYarın ödeyecek."})).await;
+        assert_eq!(payload["userErrors"], json!([]), "notes keep their lines: {payload}");
+        let payload = mutate(&app, &team.collector, log, json!({"kind": "NOTE", "customerId": customer, "note": "gizli\u{0}"})).await;
+        assert_eq!(payload["userErrors"][0]["code"], "INVALID_TEXT", "{payload}");
+
+        let search = "query($s: String) { customers(filter: {search: $s}) { totalCount } }";
+        for bad in ["\u{0}".to_owned(), "x".repeat(50_000), "a".repeat(201)] {
+            let (status, body) = app.graphql(&team.viewer, search, json!({"s": bad})).await;
+            assert_eq!(status, 200);
+            assert_eq!(first_code(&body), "BAD_REQUEST", "{body}");
+        }
+        let (_, body) = app.graphql(&team.viewer, search, json!({"s": "Gerçek"})).await;
+        assert_eq!(body["data"]["customers"]["totalCount"], 1, "{body}");
+
+        use base64::Engine as _;
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("a\u{0}b\u{1f}{}", uuid::Uuid::nil()));
+        for list in ["customers", "invoices", "activities", "payments", "paymentLinks"] {
+            for after in [cursor.as_str(), "not a cursor", "%%%"] {
+                let (_, body) = app.graphql(&team.viewer, &format!("query($a: String) {{ {list}(after: $a) {{ totalCount }} }}"), json!({"a": after})).await;
+                assert_eq!(first_code(&body), "BAD_REQUEST", "{list} {after}: {body}");
+            }
+        }
+
+        let invoice = "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { invoice { dueDate } userErrors { code field } } }";
+        // A due date past 9999-12-31 derived from the terms is refused, like one given.
+        let payload = mutate(&app, &team.manager, invoice, json!({"customerId": customer, "number": "F-1", "issueDate": "9999-12-31", "currency": "TRY", "total": "1.00"})).await;
+        assert_eq!(payload["userErrors"][0]["code"], "OUT_OF_RANGE", "{payload}");
+        for date in ["0000-01-01", "1899-12-31", "+10000-01-30", "99999-01-01"] {
+            let (status, body) = app.graphql(&team.manager, invoice, json!({"input": {"customerId": customer, "number": "F-2", "issueDate": date, "currency": "TRY", "total": "1.00"}})).await;
+            assert_eq!(status, 200);
+            assert!(body["data"].is_null(), "{date}: {body}");
+            assert!(body["errors"][0]["message"].as_str().unwrap().contains("1900-01-01"), "{date}: {body}");
+        }
+        let payload = mutate(&app, &team.manager, invoice, json!({"customerId": customer, "number": "F-3", "issueDate": "1900-01-01", "dueDate": "9999-12-31", "currency": "TRY", "total": "1.00"})).await;
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    }
+}

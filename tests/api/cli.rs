@@ -253,6 +253,15 @@ async fn serve_demo_end_to_end(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(body["data"]["viewer"]["role"], "ADMIN", "{body}");
+        // The demo pays through the test bank, which `--demo` turns on: its callback route is
+        // there (an unsigned post is refused, not unknown).
+        let refused = client
+            .post(format!("{address}/callbacks/sandbox"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
 
         let killed = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
