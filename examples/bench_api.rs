@@ -19,6 +19,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tahsilat::app::App;
+use tahsilat::auth::authenticate;
 use tahsilat::clock::{Clock, FixedClock};
 use tahsilat::config::Config;
 use tahsilat::domain::ids::{CustomerId, InvoiceId, OrganizationId};
@@ -27,7 +28,7 @@ use tahsilat::domain::role::Role;
 use tahsilat::entities::{customer, invoice};
 use tahsilat::services::invoices::{InvoiceFilter, filtered, page};
 use tahsilat::services::listing::PageRequest;
-use tahsilat::services::users::{NewUser, authenticate, provision_user};
+use tahsilat::services::users::{NewUser, provision_user};
 
 const CUSTOMERS: usize = 10_000;
 const INVOICES_PER_CUSTOMER: usize = 20;

@@ -1,4 +1,4 @@
-//! The command line: `serve [--demo]`, `migrate`, `schema`, `user add`.
+//! The command line: `serve [--demo]`, `migrate`, `schema`, `user add`, `token revoke`.
 //!
 //! Exit codes: 0 success, 1 a failure while running (database unreachable, port taken), 2 bad
 //! usage or a bad setting (named in one line on stderr, before anything starts).
@@ -46,6 +46,21 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Revoke the active token with this prefix (as `apiTokens` shows it, e.g. tsk_AbCdEfGh).
+    /// Running servers stop accepting it within 30 seconds (their token cache).
+    Revoke {
+        /// The token's prefix: `tsk_` and the 8 characters after it.
+        prefix: String,
     },
 }
 
@@ -136,6 +151,23 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             state.db.close().await;
             println!("migrations are up to date");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { prefix },
+        } => {
+            let state = prepare_state(config, Arc::new(SystemClock))
+                .await
+                .map_err(|e| e.to_string())?;
+            let revoked = crate::services::api_tokens::revoke_by_prefix(
+                &state.db,
+                state.clock.now(),
+                &prefix,
+            )
+            .await;
+            state.db.close().await;
+            let revoked = revoked.map_err(|error| error.public_message())?;
+            println!("revoked {} of {}", revoked.prefix, revoked.email);
             Ok(())
         }
         Command::User {

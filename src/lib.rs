@@ -7,6 +7,7 @@
 //! - [`app`] — [`app::App::build`] connects the database, migrates, assembles the state and the
 //!   router and binds the listener; [`app::App::run_until_stopped`] serves until shutdown.
 //! - [`state`] — [`state::AppState`], the cheap-to-clone handle every request gets.
+//! - [`auth`] — API tokens and the [`auth::Viewer`] they stand for; the token cache.
 //! - [`providers`] — the payment providers this instance offers (adapters in `integrations`).
 //! - [`db`] — connection pools for SQLite (WAL, a single writer beside many readers) and PostgreSQL.
 //! - [`domain`] — pure rules with no I/O: money and currencies, ids, invoice status, installments.
@@ -19,6 +20,7 @@
 //! - [`cli`] — the command-line interface the thin `main.rs` runs.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;

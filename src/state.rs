@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::auth::TokenCache;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
 use crate::providers::Providers;
 use crate::services::callbacks::RefusalLimiter;
-use crate::services::users::TokenCache;
 
 #[derive(Clone, Debug)]
 pub struct AppState {

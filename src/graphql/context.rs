@@ -6,8 +6,8 @@ use async_graphql::Context;
 
 use super::loaders::Loaders;
 
+use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::services::users::Viewer;
 use crate::state::AppState;
 
 pub trait ContextExt {

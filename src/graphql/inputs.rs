@@ -162,6 +162,19 @@ pub struct CreateUserInput {
     pub role: Role,
 }
 
+/// Fields left out stay as they are; `description` and `externalRef` sent as null are cleared.
+#[derive(InputObject)]
+pub struct UpdateInvoiceInput {
+    /// The invoice to change (not a VOID one).
+    pub id: ID,
+    /// The new due date; not before the issue date.
+    pub due_date: Option<Date>,
+    /// Up to 2,000 characters; line breaks allowed.
+    pub description: MaybeUndefined<String>,
+    /// The invoice's id in the ERP, up to 100 characters.
+    pub external_ref: MaybeUndefined<String>,
+}
+
 #[derive(InputObject)]
 pub struct CreatePaymentLinkInput {
     /// One or more open invoices of one customer, in one currency.

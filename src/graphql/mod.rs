@@ -30,10 +30,14 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 /// The executable schema, holding the application state for resolvers.
 pub fn build_schema(state: AppState) -> TahsilatSchema {
     let introspection = state.config.graphql_introspection;
-    let builder = Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .data(state)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+    let builder = Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(state)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY);
     if introspection {
         builder.finish()
     } else {
@@ -47,7 +51,11 @@ pub fn build_schema(state: AppState) -> TahsilatSchema {
 
 /// The schema in SDL, as `tahsilat schema` prints it and `graphql/schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }

@@ -13,13 +13,20 @@ use super::types::invoice::Invoice;
 use super::types::parse_id;
 use super::types::payment::Payment;
 use super::types::payment_link::PaymentLink;
-use super::types::user::User;
-use crate::services::{activities, customers, invoices, payment_links, payments, users};
+use super::types::user::UsersMutation;
+use crate::services::{activities, customers, invoices, payment_links, payments};
 
-pub struct MutationRoot;
+/// The schema's mutation root: each area's mutations, merged.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(CoreMutation, UsersMutation);
+
+/// Customers, invoices, payments, links and the activity log (to be split by area in turn).
+#[derive(Default)]
+pub struct CoreMutation;
 
 /// A malformed id is an id that does not exist: the service answers NOT_FOUND for it.
-fn input_id(id: &async_graphql::ID) -> Uuid {
+pub fn input_id(id: &async_graphql::ID) -> Uuid {
     parse_id(id).unwrap_or(Uuid::nil())
 }
 
@@ -31,8 +38,8 @@ fn change<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Option<Op
     }
 }
 
-#[Object(name = "Mutation")]
-impl MutationRoot {
+#[Object]
+impl CoreMutation {
     /// MANAGER or ADMIN.
     async fn create_customer(
         &self,
@@ -132,6 +139,23 @@ impl MutationRoot {
         )
         .await;
         CreateInvoicePayload::from_result(result.map(Invoice))
+    }
+
+    /// MANAGER or ADMIN: the due date, description or external reference; logged as
+    /// INVOICE_UPDATED with what changed.
+    async fn update_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateInvoiceInput,
+    ) -> Result<UpdateInvoicePayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let changes = invoices::InvoiceChanges {
+            due_date: input.due_date.map(|date| date.0),
+            description: change(input.description, |text| text),
+            external_ref: change(input.external_ref, |text| text),
+        };
+        let result = invoices::update(app, viewer, input_id(&input.id), changes).await;
+        UpdateInvoicePayload::from_result(result.map(Invoice))
     }
 
     /// MANAGER or ADMIN. Refused for an invoice that has received payments.
@@ -241,33 +265,5 @@ impl MutationRoot {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
         let result = payment_links::cancel(app, viewer, input_id(&input.id)).await;
         CancelPaymentLinkPayload::from_result(result.map(PaymentLink))
-    }
-
-    /// ADMIN only. The payload carries the new user's token, once.
-    async fn create_user(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateUserInput,
-    ) -> Result<CreateUserPayload> {
-        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
-        let result = users::create_user(
-            &app.db,
-            app.clock.as_ref(),
-            viewer,
-            &input.email,
-            &input.name,
-            input.role.into(),
-        )
-        .await;
-        let (created, user_errors) = split(result)?;
-        let (user, token) = match created {
-            Some((user, token)) => (Some(User(user)), Some(token)),
-            None => (None, None),
-        };
-        Ok(CreateUserPayload {
-            user,
-            token,
-            user_errors,
-        })
     }
 }

@@ -65,6 +65,8 @@ payload! {
     AddContactPayload { contact: Contact }
     CreateInvoicePayload { invoice: Invoice }
     VoidInvoicePayload { invoice: Invoice }
+    /// The invoice as it is now.
+    UpdateInvoicePayload { invoice: Invoice }
     RecordPaymentPayload { payment: Payment }
     LogActivityPayload { activity: Activity }
     CreatePaymentLinkPayload { payment_link: PaymentLink }

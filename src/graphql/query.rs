@@ -23,14 +23,21 @@ use super::types::money::Money;
 use super::types::parse_id;
 use super::types::payment::Payment;
 use super::types::payment_link::PaymentLink;
-use super::types::user::User;
+use super::types::user::UsersQuery;
 use crate::db::Db;
 use crate::domain::installments::MAX_INSTALLMENTS;
 use crate::error::AppError;
 use crate::services::listing::PageRequest;
 use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
-pub struct QueryRoot;
+/// The schema's query root: each area's queries, merged.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(CoreQuery, UsersQuery);
+
+/// Customers, invoices, payments, links and the activity log (to be split by area in turn).
+#[derive(Default)]
+pub struct CoreQuery;
 
 /// The longest customer search accepted.
 pub const MAX_SEARCH: usize = 200;
@@ -65,13 +72,8 @@ pub struct InstallmentOption {
     pub first_installment: Money,
 }
 
-#[Object(name = "Query")]
-impl QueryRoot {
-    /// The user the request's token belongs to.
-    async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User::from_viewer(ctx.viewer().gql()?))
-    }
-
+#[Object]
+impl CoreQuery {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = parse_id(&id) else {
             return Ok(None);

@@ -13,7 +13,7 @@ use super::activities::{self, Actor, Entry};
 use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
 use super::rules;
 use super::scope::OrgScoped;
-use super::users::Viewer;
+use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;

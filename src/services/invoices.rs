@@ -17,7 +17,7 @@ use super::link_pricing;
 use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
 use super::rules;
 use super::scope::OrgScoped;
-use super::users::Viewer;
+use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;
@@ -168,6 +168,112 @@ pub async fn create(
     activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// What `updateInvoice` may change; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceChanges {
+    pub due_date: Option<NaiveDate>,
+    pub description: Option<Option<String>>,
+    pub external_ref: Option<Option<String>>,
+}
+
+/// MANAGER and up: changes an invoice's due date, description or external reference, logged as
+/// INVOICE_UPDATED with what changed. A VOID invoice is frozen.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    app: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    changes: InvoiceChanges,
+) -> AppResult<invoice::Model> {
+    viewer.require(Role::Manager)?;
+    let org = viewer.organization_id;
+    let mut checks = Validation::new();
+    let description = changes.description.map(|description| {
+        checks
+            .take(rules::optional_note(
+                description.as_deref(),
+                2_000,
+                &["description"],
+            ))
+            .flatten()
+    });
+    let external_ref = changes.external_ref.map(|external_ref| {
+        checks
+            .take(rules::optional_text(
+                external_ref.as_deref(),
+                100,
+                &["externalRef"],
+            ))
+            .flatten()
+    });
+    let txn = app.db.begin().await?;
+    let invoice = invoice::Entity::find_in_org(id, org)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such invoice").into_error())?;
+    checks.check(
+        invoice.status == InvoiceStatus::Void,
+        &["id"],
+        "INVOICE_VOID",
+        "a void invoice cannot be changed",
+    );
+    if let Some(due) = changes.due_date {
+        checks.check(
+            due < invoice.issue_date,
+            &["dueDate"],
+            "DUE_BEFORE_ISSUE",
+            "the due date cannot be before the issue date",
+        );
+    }
+    checks.finish()?;
+    let now = app.clock.now();
+    let mut changed = serde_json::Map::new();
+    let mut row: invoice::ActiveModel = invoice.clone().into();
+    if let Some(due) = changes.due_date
+        && due != invoice.due_date
+    {
+        changed.insert(
+            "dueDate".into(),
+            json!({"from": invoice.due_date.to_string(), "to": due.to_string()}),
+        );
+        row.due_date = Set(due);
+    }
+    if let Some(description) = description
+        && description != invoice.description
+    {
+        changed.insert(
+            "description".into(),
+            json!({"from": invoice.description, "to": description}),
+        );
+        row.description = Set(description);
+    }
+    if let Some(external_ref) = external_ref
+        && external_ref != invoice.external_ref
+    {
+        changed.insert(
+            "externalRef".into(),
+            json!({"from": invoice.external_ref, "to": external_ref}),
+        );
+        row.external_ref = Set(external_ref);
+    }
+    if changed.is_empty() {
+        return Ok(invoice);
+    }
+    row.updated_at = Set(now);
+    let updated = row.update(&txn).await?;
+    let entry = Entry {
+        customer_id: updated.customer_id,
+        invoice_id: Some(updated.id),
+        kind: ActivityKind::InvoiceUpdated,
+        note: None,
+        data: json!({"number": updated.number, "changed": changed}),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Voids an invoice that has received no money; VOID freezes it.

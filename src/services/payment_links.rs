@@ -20,7 +20,7 @@ use super::activities::{self, Actor, Entry};
 use super::link_pricing;
 use super::rules;
 use super::scope::OrgScoped;
-use super::users::Viewer;
+use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{OrganizationId, PaymentLinkId};
 use crate::domain::installments::MAX_INSTALLMENTS;

@@ -19,7 +19,7 @@ use super::activities::{self, Actor, Entry};
 use super::link_pricing;
 use super::rules;
 use super::scope::OrgScoped;
-use super::users::Viewer;
+use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::allocation::{self, Allocation, Receivable};
 use crate::domain::ids::{AllocationId, OrganizationId, PaymentId};

@@ -175,6 +175,34 @@ async fn user_add_prints_a_working_token(backend: Backend) {
     assert_eq!(body["data"]["viewer"]["email"], "a@example.com");
     assert_eq!(body["data"]["viewer"]["role"], "VIEWER");
     assert_eq!(body["data"]["viewer"]["organization"]["name"], "acme");
+
+    // `token revoke PREFIX` from the command line: refused at once on a fresh start, and the
+    // prefix no longer matches an active token.
+    let prefix: String = token.chars().take(12).collect();
+    let revoke = |prefix: String| {
+        tahsilat(app.database.dir.path())
+            .args(["token", "revoke", &prefix])
+            .env("TAHSILAT_DATABASE_URL", &app.database.url)
+            .output()
+            .unwrap()
+    };
+    let revoked = revoke(prefix.clone());
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    assert!(String::from_utf8_lossy(&revoked.stdout).contains("a@example.com"));
+    let again = revoke(prefix);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no active token"));
+    // A running server may hold the token in its 30-second cache; the database no longer
+    // accepts it.
+    assert!(
+        tahsilat::auth::authenticate(&app.state.db, &app.clock, &token)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

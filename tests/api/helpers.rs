@@ -274,8 +274,8 @@ impl TestApp {
     }
 
     /// The authenticated caller a token stands for, for calling services directly.
-    pub async fn viewer(&self, token: &str) -> tahsilat::services::users::Viewer {
-        tahsilat::services::users::authenticate(&self.state.db, &self.clock, token)
+    pub async fn viewer(&self, token: &str) -> tahsilat::auth::Viewer {
+        tahsilat::auth::authenticate(&self.state.db, &self.clock, token)
             .await
             .unwrap()
     }

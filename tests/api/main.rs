@@ -11,6 +11,7 @@
 #[macro_use]
 mod helpers;
 
+mod access;
 mod attacks;
 mod browser;
 mod callbacks;

@@ -48,7 +48,7 @@ on_both_databases! {
         assert_eq!(rows.len(), 1);
         assert!(token.starts_with("tsk_") && token.len() == 47, "{token}");
         assert_ne!(rows[0].token_hash, token);
-        assert_eq!(rows[0].token_hash, tahsilat::services::users::hash_token(&token));
+        assert_eq!(rows[0].token_hash, tahsilat::auth::hash_token(&token));
         assert!(rows[0].last_used_at.is_none());
         app.graphql(&token, VIEWER, json!({})).await;
         let used = api_token::Entity::find().one(app.state.db.reader()).await.unwrap().unwrap();
