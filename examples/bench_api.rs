@@ -26,7 +26,7 @@ use tahsilat::domain::ids::{CustomerId, InvoiceId, OrganizationId};
 use tahsilat::domain::invoice::InvoiceStatus;
 use tahsilat::domain::role::Role;
 use tahsilat::entities::{customer, invoice};
-use tahsilat::services::invoices::{InvoiceFilter, filtered, page};
+use tahsilat::services::invoices::{InvoiceFilter, ORDER, filtered};
 use tahsilat::services::listing::PageRequest;
 use tahsilat::services::users::{NewUser, provision_user};
 
@@ -374,12 +374,13 @@ async fn bench(label: &str, url: String, seconds: u64) -> Result<(), Box<dyn Err
                     first: 50,
                     after: None,
                 };
-                let Ok(rows) = page(
-                    &db,
-                    filtered(viewer.organization_id, &filter, today),
-                    &request,
-                )
-                .await
+                let Ok(rows) = ORDER
+                    .page(
+                        db.reader(),
+                        filtered(viewer.organization_id, &filter, today),
+                        &request,
+                    )
+                    .await
                 else {
                     return;
                 };

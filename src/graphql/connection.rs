@@ -15,9 +15,10 @@ use super::types::{
     activity::Activity, customer::Customer, invoice::Invoice, payment::Payment,
     payment_link::PaymentLink,
 };
+use crate::db::Db;
 use crate::entities::{activity, invoice};
 use crate::error::AppResult;
-use crate::services::listing::{Page, PageRequest};
+use crate::services::listing::{Keyset, Page, PageRequest};
 use crate::services::scope::OrgScoped;
 
 /// Counts the whole filtered list when `totalCount` is requested.
@@ -180,4 +181,55 @@ where
         Box::pin(async move { Ok(counts(&loaders).load_one(parent).await?.unwrap_or(0)) })
     });
     Ok(Connection::new(page, &request, node, counter))
+}
+
+/// Counts the whole filtered selection, when `totalCount` asks.
+pub fn counter<E: sea_orm::EntityTrait>(db: &Db, select: sea_orm::Select<E>) -> Counter
+where
+    E::Model: Send + Sync,
+{
+    use sea_orm::PaginatorTrait;
+    let db = db.clone();
+    Arc::new(move || {
+        let (db, select) = (db.clone(), select.clone());
+        Box::pin(async move { Ok(select.count(db.reader()).await?) })
+    })
+}
+
+/// A top-level list: one keyset page of `select` in `order`, its nodes' selected relations
+/// prefetched, and a `totalCount` that counts the whole selection only when asked for.
+pub async fn list<E, N>(
+    ctx: &async_graphql::Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    select: sea_orm::Select<E>,
+    order: &Keyset<E>,
+    prefetch: prefetch::Prefetch<E::Model>,
+    node: fn(E::Model) -> N,
+) -> Result<Connection<N>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync + Clone,
+{
+    let app = ctx.app().gql()?;
+    let request = PageRequest::new(first, after.as_deref()).gql()?;
+    let page = order
+        .page(app.db.reader(), select.clone(), &request)
+        .await
+        .gql()?;
+    let rows = page.items.iter().map(|(_, row)| row.clone()).collect();
+    let loaders = ctx.loaders().gql()?;
+    prefetch(
+        &loaders,
+        ctx.look_ahead().field("edges").field("node"),
+        rows,
+    )
+    .await
+    .gql()?;
+    Ok(Connection::new(
+        page,
+        &request,
+        node,
+        counter(&app.db, select),
+    ))
 }

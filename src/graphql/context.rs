@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use uuid::Uuid;
 
-use super::loaders::Loaders;
+use super::errors::GqlResultExt;
+use super::loaders::{LoadError, Loaders};
 
 use crate::auth::Viewer;
 use crate::error::AppError;
@@ -32,4 +35,33 @@ impl ContextExt for Context<'_> {
             .cloned()
             .map_err(|_| AppError::Internal("the request has no loaders".into()))
     }
+}
+
+/// One value through the request's loaders (batched and cached): `load(ctx, |l| &l.customer, id)`.
+pub async fn load<L>(
+    ctx: &Context<'_>,
+    pick: impl FnOnce(&Loaders) -> &DataLoader<L, HashMapCache>,
+    key: Uuid,
+) -> async_graphql::Result<Option<L::Value>>
+where
+    L: Loader<Uuid, Error = LoadError>,
+{
+    let loaders = ctx.loaders().gql()?;
+    pick(&loaders).load_one(key).await.gql()
+}
+
+/// A relation that must exist: its absence is a broken invariant, answered as INTERNAL.
+pub async fn load_required<L>(
+    ctx: &Context<'_>,
+    pick: impl FnOnce(&Loaders) -> &DataLoader<L, HashMapCache>,
+    key: Uuid,
+    what: &str,
+) -> async_graphql::Result<L::Value>
+where
+    L: Loader<Uuid, Error = LoadError>,
+{
+    load(ctx, pick, key)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("{what} {key} is missing")))
+        .gql()
 }

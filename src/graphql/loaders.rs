@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -16,10 +16,10 @@ use crate::entities::{
     activity, contact, customer, invoice, organization, payment, payment_allocation, payment_link,
     payment_link_invoice, user,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::services::activities;
 use crate::services::invoices::{self, Balances};
-use crate::services::listing::{Cursor, Direction, Page, PageRequest, fetch_child_pages};
+use crate::services::listing::{Keyset, Page, PageRequest, fetch_child_pages};
 use crate::services::scope::OrgScoped;
 
 pub type LoadError = Arc<AppError>;
@@ -101,10 +101,7 @@ pub struct ChildPages<E: EntityTrait> {
     org: OrganizationId,
     parent: E::Column,
     parent_of: fn(&E::Model) -> Option<Uuid>,
-    order: (E::Column, E::Column),
-    direction: Direction,
-    cursor_of: fn(&E::Model) -> Cursor,
-    cursor_value: fn(&str) -> AppResult<Value>,
+    order: &'static Keyset<E>,
 }
 
 impl<E> Loader<(Uuid, PageRequest)> for ChildPages<E>
@@ -132,10 +129,10 @@ where
                 self.org,
                 self.parent,
                 &parents,
-                self.order,
-                self.direction,
+                (self.order.key, self.order.id),
+                self.order.direction,
                 request,
-                self.cursor_value,
+                self.order.parse_key,
             )
             .await
             .map_err(shared)?;
@@ -149,7 +146,7 @@ where
                 let rows = grouped.remove(&parent).unwrap_or_default();
                 pages.insert(
                     (parent, request.clone()),
-                    Page::from_rows(rows, request.first, self.cursor_of),
+                    Page::from_rows(rows, request.first, |row| self.order.cursor_of(row)),
                 );
             }
         }
@@ -299,10 +296,7 @@ impl Loaders {
                     org,
                     parent,
                     parent_of,
-                    order: (activity::Column::OccurredAt, activity::Column::Id),
-                    direction: Direction::Descending,
-                    cursor_of: activities::cursor_of,
-                    cursor_value: activities::cursor_value,
+                    order: &activities::ORDER,
                 }
             };
         Self {
@@ -363,10 +357,7 @@ impl Loaders {
                 org,
                 parent: invoice::Column::CustomerId,
                 parent_of: |row| Some(row.customer_id),
-                order: (invoice::Column::DueDate, invoice::Column::Id),
-                direction: Direction::Ascending,
-                cursor_of: invoices::cursor_of,
-                cursor_value: invoices::cursor_value,
+                order: &invoices::ORDER,
             }),
             activities_of_customer: batched(activity_pages(activity::Column::CustomerId, |row| {
                 Some(row.customer_id)

@@ -5,12 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    Select, Value,
+    Select,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
+use super::listing::{Direction, Keyset, parse_time_key, time_key};
 use super::rules;
 use super::scope::OrgScoped;
 use crate::auth::Viewer;
@@ -20,7 +20,7 @@ use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{ActivityId, OrganizationId};
 use crate::domain::role::Role;
 use crate::entities::{activity, customer, invoice, organization};
-use crate::error::{AppError, AppResult, FieldError, Validation};
+use crate::error::{AppResult, FieldError, Validation};
 
 /// Who did it: a person, or a system such as a payment provider.
 #[derive(Debug, Clone, Copy)]
@@ -272,37 +272,11 @@ pub fn filtered(organization: OrganizationId, filter: &ActivityFilter) -> Select
     select
 }
 
-/// One page, newest first.
-pub async fn page(
-    db: &Db,
-    select: Select<activity::Entity>,
-    request: &PageRequest,
-) -> AppResult<Page<activity::Model>> {
-    fetch_page(
-        db.reader(),
-        select,
-        (activity::Column::OccurredAt, activity::Column::Id),
-        Direction::Descending,
-        request,
-        cursor_value,
-        cursor_of,
-    )
-    .await
-}
-
-pub fn cursor_of(model: &activity::Model) -> Cursor {
-    Cursor::new(
-        model
-            .occurred_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        model.id,
-    )
-}
-
-pub fn cursor_value(key: &str) -> AppResult<Value> {
-    DateTime::parse_from_rfc3339(key)
-        .map(|at| Value::from(at.with_timezone(&Utc)))
-        .map_err(|_| {
-            AppError::BadRequest("the `after` cursor is not one this list gave out".into())
-        })
-}
+/// The log, newest first.
+pub const ORDER: Keyset<activity::Entity> = Keyset {
+    key: activity::Column::OccurredAt,
+    id: activity::Column::Id,
+    direction: Direction::Descending,
+    key_of: |model| time_key(&model.occurred_at),
+    parse_key: parse_time_key,
+};

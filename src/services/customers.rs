@@ -4,13 +4,13 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QuerySelect, Select, Value,
+    QuerySelect, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
-use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
+use super::listing::{Direction, Keyset, parse_text_key};
 use super::rules;
 use super::scope::OrgScoped;
 use crate::auth::Viewer;
@@ -400,23 +400,14 @@ pub fn filtered(
     select
 }
 
-/// One page, by name then id.
-pub async fn page(
-    db: &Db,
-    select: Select<customer::Entity>,
-    request: &PageRequest,
-) -> AppResult<Page<customer::Model>> {
-    fetch_page(
-        db.reader(),
-        select,
-        (customer::Column::Name, customer::Column::Id),
-        Direction::Ascending,
-        request,
-        |key| Ok(Value::from(key.to_owned())),
-        |model| Cursor::new(model.name.clone(), model.id),
-    )
-    .await
-}
+/// Customers by name, then id.
+pub const ORDER: Keyset<customer::Entity> = Keyset {
+    key: customer::Column::Name,
+    id: customer::Column::Id,
+    direction: Direction::Ascending,
+    key_of: |model| model.name.clone(),
+    parse_key: parse_text_key,
+};
 
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")

@@ -7,14 +7,14 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Select, Value,
+    QueryFilter, QuerySelect, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing;
-use super::listing::{Cursor, Direction, Page, PageRequest, fetch_page};
+use super::listing::{Direction, Keyset, parse_date_key};
 use super::rules;
 use super::scope::OrgScoped;
 use crate::auth::Viewer;
@@ -386,35 +386,14 @@ pub fn filtered(
     select
 }
 
-/// One page, by due date then id.
-pub async fn page(
-    db: &Db,
-    select: Select<invoice::Entity>,
-    request: &PageRequest,
-) -> AppResult<Page<invoice::Model>> {
-    fetch_page(
-        db.reader(),
-        select,
-        (invoice::Column::DueDate, invoice::Column::Id),
-        Direction::Ascending,
-        request,
-        cursor_value,
-        cursor_of,
-    )
-    .await
-}
-
-pub fn cursor_of(model: &invoice::Model) -> Cursor {
-    Cursor::new(model.due_date.to_string(), model.id)
-}
-
-pub fn cursor_value(key: &str) -> AppResult<Value> {
-    NaiveDate::parse_from_str(key, "%Y-%m-%d")
-        .map(Value::from)
-        .map_err(|_| {
-            AppError::BadRequest("the `after` cursor is not one this list gave out".into())
-        })
-}
+/// Invoices by due date, then id.
+pub const ORDER: Keyset<invoice::Entity> = Keyset {
+    key: invoice::Column::DueDate,
+    id: invoice::Column::Id,
+    direction: Direction::Ascending,
+    key_of: |model| model.due_date.to_string(),
+    parse_key: parse_date_key,
+};
 
 /// SUM over BIGINT is NUMERIC on PostgreSQL; the cast keeps both engines answering integers.
 fn sum_as_bigint(expr: SimpleExpr) -> SimpleExpr {

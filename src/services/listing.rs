@@ -3,6 +3,7 @@
 //! costs the same however deep it is, and rows added meanwhile are neither skipped nor repeated.
 
 use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
 };
@@ -132,6 +133,74 @@ pub fn after_condition<C: ColumnTrait>(
     Condition::any()
         .add(key_past)
         .add(Condition::all().add(key.eq(cursor_key)).add(id_past))
+}
+
+/// How one list is ordered: its sort column (then id), its direction, and how a cursor's key is
+/// written and read back. Each list declares one, and pages, nested pages and cursors all use it.
+pub struct Keyset<E: EntityTrait> {
+    pub key: E::Column,
+    pub id: E::Column,
+    pub direction: Direction,
+    pub key_of: fn(&E::Model) -> String,
+    pub parse_key: fn(&str) -> AppResult<Value>,
+}
+
+impl<E: EntityTrait> Keyset<E> {
+    /// The cursor that continues after `model`.
+    pub fn cursor_of(&self, model: &E::Model) -> Cursor {
+        Cursor::new((self.key_of)(model), self.id_of(model))
+    }
+
+    fn id_of(&self, model: &E::Model) -> Uuid {
+        match sea_orm::ModelTrait::get(model, self.id) {
+            Value::Uuid(Some(id)) => id,
+            _ => Uuid::nil(),
+        }
+    }
+
+    /// One page of `select` in this order.
+    pub async fn page(
+        &self,
+        conn: &impl ConnectionTrait,
+        select: Select<E>,
+        request: &PageRequest,
+    ) -> AppResult<Page<E::Model>> {
+        fetch_page(
+            conn,
+            select,
+            (self.key, self.id),
+            self.direction,
+            request,
+            self.parse_key,
+            |model| self.cursor_of(model),
+        )
+        .await
+    }
+}
+
+fn bad_cursor() -> AppError {
+    AppError::BadRequest("the `after` cursor is not one this list gave out".into())
+}
+
+/// A timestamp as a cursor key: RFC 3339 with microseconds, as the databases keep it.
+pub fn time_key(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub fn parse_time_key(key: &str) -> AppResult<Value> {
+    DateTime::parse_from_rfc3339(key)
+        .map(|at| Value::from(at.with_timezone(&Utc)))
+        .map_err(|_| bad_cursor())
+}
+
+pub fn parse_date_key(key: &str) -> AppResult<Value> {
+    NaiveDate::parse_from_str(key, "%Y-%m-%d")
+        .map(Value::from)
+        .map_err(|_| bad_cursor())
+}
+
+pub fn parse_text_key(key: &str) -> AppResult<Value> {
+    Ok(Value::from(key.to_owned()))
 }
 
 /// Runs `select` as one keyset page ordered by (key, id).

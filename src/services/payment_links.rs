@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing;
+use super::listing::{Direction, Keyset, parse_time_key, time_key};
 use super::rules;
 use super::scope::OrgScoped;
 use crate::auth::Viewer;
@@ -627,27 +628,11 @@ pub fn filtered(
     select
 }
 
-/// One page, newest first.
-pub async fn page(
-    db: &crate::db::Db,
-    select: sea_orm::Select<payment_link::Entity>,
-    request: &super::listing::PageRequest,
-) -> AppResult<super::listing::Page<payment_link::Model>> {
-    super::listing::fetch_page(
-        db.reader(),
-        select,
-        (payment_link::Column::CreatedAt, payment_link::Column::Id),
-        super::listing::Direction::Descending,
-        request,
-        super::activities::cursor_value,
-        |model: &payment_link::Model| {
-            super::listing::Cursor::new(
-                model
-                    .created_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                model.id,
-            )
-        },
-    )
-    .await
-}
+/// Links, newest first.
+pub const ORDER: Keyset<payment_link::Entity> = Keyset {
+    key: payment_link::Column::CreatedAt,
+    id: payment_link::Column::Id,
+    direction: Direction::Descending,
+    key_of: |model| time_key(&model.created_at),
+    parse_key: parse_time_key,
+};

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing;
+use super::listing::{Direction, Keyset, parse_time_key, time_key};
 use super::rules;
 use super::scope::OrgScoped;
 use crate::auth::Viewer;
@@ -368,27 +369,11 @@ pub fn filtered(
     select
 }
 
-/// One page, newest received first.
-pub async fn page(
-    db: &crate::db::Db,
-    select: sea_orm::Select<payment::Entity>,
-    request: &super::listing::PageRequest,
-) -> AppResult<super::listing::Page<payment::Model>> {
-    super::listing::fetch_page(
-        db.reader(),
-        select,
-        (payment::Column::ReceivedAt, payment::Column::Id),
-        super::listing::Direction::Descending,
-        request,
-        super::activities::cursor_value,
-        |model: &payment::Model| {
-            super::listing::Cursor::new(
-                model
-                    .received_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                model.id,
-            )
-        },
-    )
-    .await
-}
+/// Payments, newest received first.
+pub const ORDER: Keyset<payment::Entity> = Keyset {
+    key: payment::Column::ReceivedAt,
+    id: payment::Column::Id,
+    direction: Direction::Descending,
+    key_of: |model| time_key(&model.received_at),
+    parse_key: parse_time_key,
+};

@@ -6,10 +6,32 @@ use super::id;
 use super::invoice::Invoice;
 use super::user::User;
 use crate::entities::activity;
-use crate::error::AppError;
-use crate::graphql::context::ContextExt;
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
+
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::{
+    connection::*,
+    inputs::*,
+    mutation::{change, input_id},
+    payloads::*,
+    prefetch,
+    query::{MAX_SEARCH, filter_id},
+    types::parse_id,
+};
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
 /// One entry of the activity log: who did what, for which customer, when.
 pub struct Activity(pub activity::Model);
@@ -25,28 +47,22 @@ impl Activity {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        ctx.loaders()
-            .gql()?
-            .customer
-            .load_one(self.0.customer_id)
-            .await
-            .gql()?
-            .map(Customer)
-            .ok_or_else(|| AppError::Internal("activity without its customer".into()))
-            .gql()
+        load_required(
+            ctx,
+            |loaders| &loaders.customer,
+            self.0.customer_id,
+            "customer",
+        )
+        .await
+        .map(Customer)
     }
 
     async fn invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
         let Some(invoice_id) = self.0.invoice_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .gql()?
-            .invoice
-            .load_one(invoice_id)
-            .await
-            .gql()?
+        Ok(load(ctx, |loaders| &loaders.invoice, invoice_id)
+            .await?
             .map(Invoice))
     }
 
@@ -55,14 +71,7 @@ impl Activity {
         let Some(user_id) = self.0.actor_user_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .gql()?
-            .user
-            .load_one(user_id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(load(ctx, |loaders| &loaders.user, user_id).await?.map(User))
     }
 
     /// The acting user's email, or the provider's name.
@@ -81,5 +90,78 @@ impl Activity {
 
     async fn occurred_at(&self) -> DateTime {
         self.0.occurred_at.into()
+    }
+}
+
+/// The activity log area's queries.
+#[derive(Default)]
+pub struct ActivityQuery;
+
+#[Object]
+impl ActivityQuery {
+    /// The activity log, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<ActivityFilter>,
+    ) -> Result<ActivityConnection> {
+        let viewer = ctx.viewer().gql()?;
+        let filter = filter.map_or_else(activities::ActivityFilter::default, |filter| {
+            activities::ActivityFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                invoice_id: filter.invoice_id.as_ref().map(filter_id),
+                actor_id: filter.actor_id.as_ref().map(filter_id),
+                kinds: filter
+                    .kinds
+                    .map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            }
+        });
+        let select = activities::filtered(viewer.organization_id, &filter);
+        Ok(list(
+            ctx,
+            first,
+            after,
+            select,
+            &activities::ORDER,
+            prefetch::activities,
+            Activity,
+        )
+        .await?
+        .into())
+    }
+}
+
+/// The activity log area's mutations.
+#[derive(Default)]
+pub struct ActivityMutation;
+
+#[Object]
+impl ActivityMutation {
+    /// COLLECTOR and up: a note, call, email, meeting, promise to pay or dispute.
+    async fn log_activity(
+        &self,
+        ctx: &Context<'_>,
+        input: LogActivityInput,
+    ) -> Result<LogActivityPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = activities::log(
+            &app.db,
+            app.clock.as_ref(),
+            viewer,
+            activities::LogActivity {
+                kind: input.kind.into(),
+                customer_id: input_id(&input.customer_id),
+                invoice_id: input.invoice_id.as_ref().map(input_id),
+                note: input.note,
+                promised_amount: input.promised_amount.map(|amount| amount.0),
+                promised_date: input.promised_date.map(|date| date.0),
+                currency: input.currency,
+            },
+        )
+        .await;
+        LogActivityPayload::from_result(result.map(Activity))
     }
 }

@@ -10,10 +10,33 @@ use crate::entities::{contact, customer};
 use crate::graphql::connection::{
     ACTIVITIES_OF_CUSTOMER, ActivityConnection, INVOICES_OF_CUSTOMER, InvoiceConnection, nested,
 };
-use crate::graphql::context::ContextExt;
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
 use crate::services::rules::stored_currency;
+
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::{
+    connection::*,
+    inputs::*,
+    mutation::{change, input_id},
+    payloads::*,
+    prefetch,
+    query::{MAX_SEARCH, filter_id},
+    types::parse_id,
+};
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
 /// A company (or person) that owes money.
 pub struct Customer(pub customer::Model);
@@ -76,25 +99,15 @@ impl Customer {
         let Some(collector) = self.0.assigned_collector_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .gql()?
-            .user
-            .load_one(collector)
-            .await
-            .gql()?
+        Ok(load(ctx, |loaders| &loaders.user, collector)
+            .await?
             .map(User))
     }
 
     /// Contacts, the primary one first.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
-        let mut contacts = ctx
-            .loaders()
-            .gql()?
-            .contacts_of_customer
-            .load_one(self.0.id)
-            .await
-            .gql()?
+        let mut contacts = load(ctx, |loaders| &loaders.contacts_of_customer, self.0.id)
+            .await?
             .unwrap_or_default();
         contacts.sort_by_key(|contact| !contact.is_primary);
         Ok(contacts.into_iter().map(Contact).collect())
@@ -106,13 +119,8 @@ impl Customer {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<super::payment_link::PaymentLink>> {
-        let mut links = ctx
-            .loaders()
-            .gql()?
-            .links_of_customer
-            .load_one(self.0.id)
-            .await
-            .gql()?
+        let mut links = load(ctx, |loaders| &loaders.links_of_customer, self.0.id)
+            .await?
             .unwrap_or_default();
         links.sort_by_key(|link| std::cmp::Reverse((link.created_at, link.id)));
         Ok(links
@@ -156,26 +164,16 @@ impl Customer {
 
     /// Unpaid amounts, one per currency.
     async fn open_balance(&self, ctx: &Context<'_>) -> Result<Vec<Money>> {
-        let balances = ctx
-            .loaders()
-            .gql()?
-            .balances
-            .load_one(self.0.id)
-            .await
-            .gql()?
+        let balances = load(ctx, |loaders| &loaders.balances, self.0.id)
+            .await?
             .unwrap_or_default();
         Ok(balances.open.into_iter().map(Money::from).collect())
     }
 
     /// The part of the open balance that is past due, one per currency.
     async fn overdue_balance(&self, ctx: &Context<'_>) -> Result<Vec<Money>> {
-        let balances = ctx
-            .loaders()
-            .gql()?
-            .balances
-            .load_one(self.0.id)
-            .await
-            .gql()?
+        let balances = load(ctx, |loaders| &loaders.balances, self.0.id)
+            .await?
             .unwrap_or_default();
         Ok(balances.overdue.into_iter().map(Money::from).collect())
     }
@@ -215,5 +213,139 @@ impl Contact {
     /// Payment links go to the primary contact unless told otherwise.
     async fn is_primary(&self) -> bool {
         self.0.is_primary
+    }
+}
+
+/// The customers area's queries.
+#[derive(Default)]
+pub struct CustomersQuery;
+
+#[Object]
+impl CustomersQuery {
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(load(ctx, |loaders| &loaders.customer, id)
+            .await?
+            .map(Customer))
+    }
+
+    /// Customers by name.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<CustomerFilter>,
+    ) -> Result<CustomerConnection> {
+        let app = ctx.app().gql()?;
+        let viewer = ctx.viewer().gql()?;
+        let search = match filter.as_ref().and_then(|filter| filter.search.as_deref()) {
+            Some(search) => Some(rules::filter_text(search, MAX_SEARCH, "search").gql()?),
+            None => None,
+        };
+        let filter = filter.map_or_else(customers::CustomerFilter::default, |filter| {
+            customers::CustomerFilter {
+                search,
+                assigned_collector_id: filter.assigned_collector_id.as_ref().map(filter_id),
+                has_overdue: filter.has_overdue,
+            }
+        });
+        let select = customers::filtered(viewer.organization_id, &filter, app.clock.today());
+        Ok(list(
+            ctx,
+            first,
+            after,
+            select,
+            &customers::ORDER,
+            prefetch::customers,
+            Customer,
+        )
+        .await?
+        .into())
+    }
+}
+
+/// The customers area's mutations.
+#[derive(Default)]
+pub struct CustomersMutation;
+
+#[Object]
+impl CustomersMutation {
+    /// MANAGER or ADMIN.
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCustomerInput,
+    ) -> Result<CreateCustomerPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = customers::create(
+            &app.db,
+            app.clock.as_ref(),
+            viewer,
+            customers::NewCustomer {
+                external_ref: input.external_ref,
+                name: input.name,
+                tax_id: input.tax_id,
+                email: input.email,
+                phone: input.phone,
+                address: input.address,
+                payment_terms_days: input.payment_terms_days,
+                assigned_collector_id: input.assigned_collector_id.as_ref().map(input_id),
+                credit_limit: input.credit_limit.map(|limit| limit.0),
+            },
+        )
+        .await;
+        CreateCustomerPayload::from_result(result.map(Customer))
+    }
+
+    /// MANAGER or ADMIN. Fields left out stay as they are.
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCustomerInput,
+    ) -> Result<UpdateCustomerPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let changes = customers::CustomerChanges {
+            id: input_id(&input.id),
+            external_ref: change(input.external_ref, |v| v),
+            name: input.name,
+            tax_id: change(input.tax_id, |v| v),
+            email: change(input.email, |v| v),
+            phone: change(input.phone, |v| v),
+            address: change(input.address, |v| v),
+            payment_terms_days: input.payment_terms_days,
+            assigned_collector_id: change(input.assigned_collector_id, |id| input_id(&id)),
+            credit_limit: change(input.credit_limit, |limit| limit.0),
+            blocked: input.blocked,
+        };
+        let result = customers::update(&app.db, app.clock.as_ref(), viewer, changes).await;
+        UpdateCustomerPayload::from_result(result.map(Customer))
+    }
+
+    /// MANAGER or ADMIN.
+    async fn add_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: AddContactInput,
+    ) -> Result<AddContactPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = customers::add_contact(
+            &app.db,
+            app.clock.as_ref(),
+            viewer,
+            customers::NewContact {
+                customer_id: input_id(&input.customer_id),
+                name: input.name,
+                role: input.role,
+                email: input.email,
+                phone: input.phone,
+                is_primary: input.is_primary,
+            },
+        )
+        .await;
+        AddContactPayload::from_result(result.map(Contact))
     }
 }

@@ -10,13 +10,35 @@ use super::payment_link::PaymentLink;
 use crate::domain::invoice::days_overdue;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::invoice;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::connection::{ACTIVITIES_OF_INVOICE, ActivityConnection, nested};
-use crate::graphql::context::ContextExt;
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::prefetch;
 use crate::graphql::scalars::{Date, DateTime};
 use crate::services::rules::stored_currency;
+
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::{
+    connection::*,
+    inputs::*,
+    mutation::{change, input_id},
+    payloads::*,
+    query::{MAX_SEARCH, filter_id},
+    types::parse_id,
+};
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
 /// A bill a customer owes.
 pub struct Invoice(pub invoice::Model);
@@ -51,15 +73,14 @@ impl Invoice {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        ctx.loaders()
-            .gql()?
-            .customer
-            .load_one(self.0.customer_id)
-            .await
-            .gql()?
-            .map(Customer)
-            .ok_or_else(|| AppError::Internal("invoice without its customer".into()))
-            .gql()
+        load_required(
+            ctx,
+            |loaders| &loaders.customer,
+            self.0.customer_id,
+            "customer",
+        )
+        .await
+        .map(Customer)
     }
 
     async fn issue_date(&self) -> Date {
@@ -187,5 +208,125 @@ impl Invoice {
 
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
+    }
+}
+
+/// The invoices area's queries.
+#[derive(Default)]
+pub struct InvoicesQuery;
+
+#[Object]
+impl InvoicesQuery {
+    async fn invoice(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Invoice>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(load(ctx, |loaders| &loaders.invoice, id)
+            .await?
+            .map(Invoice))
+    }
+
+    /// Invoices by due date, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<InvoiceFilter>,
+    ) -> Result<InvoiceConnection> {
+        let app = ctx.app().gql()?;
+        let viewer = ctx.viewer().gql()?;
+        if let Some(currency) = filter
+            .as_ref()
+            .and_then(|filter| filter.currency.as_deref())
+        {
+            rules::filter_text(currency, 3, "currency").gql()?;
+        }
+        let filter = filter.map_or_else(invoices::InvoiceFilter::default, |filter| {
+            invoices::InvoiceFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                statuses: filter
+                    .status
+                    .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+                overdue: filter.overdue,
+                due_from: filter.due_from.map(|date| date.0),
+                due_to: filter.due_to.map(|date| date.0),
+                currency: filter.currency,
+            }
+        });
+        let select = invoices::filtered(viewer.organization_id, &filter, app.clock.today());
+        Ok(list(
+            ctx,
+            first,
+            after,
+            select,
+            &invoices::ORDER,
+            prefetch::invoices,
+            Invoice,
+        )
+        .await?
+        .into())
+    }
+}
+
+/// The invoices area's mutations.
+#[derive(Default)]
+pub struct InvoicesMutation;
+
+#[Object]
+impl InvoicesMutation {
+    /// MANAGER or ADMIN.
+    async fn create_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInvoiceInput,
+    ) -> Result<CreateInvoicePayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = invoices::create(
+            &app.db,
+            app.clock.as_ref(),
+            viewer,
+            invoices::NewInvoice {
+                customer_id: input_id(&input.customer_id),
+                number: input.number,
+                external_ref: input.external_ref,
+                issue_date: input.issue_date.0,
+                due_date: input.due_date.map(|date| date.0),
+                currency: input.currency,
+                total: input.total.0,
+                description: input.description,
+            },
+        )
+        .await;
+        CreateInvoicePayload::from_result(result.map(Invoice))
+    }
+
+    /// MANAGER or ADMIN: the due date, description or external reference; logged as
+    /// INVOICE_UPDATED with what changed.
+    async fn update_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateInvoiceInput,
+    ) -> Result<UpdateInvoicePayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let changes = invoices::InvoiceChanges {
+            due_date: input.due_date.map(|date| date.0),
+            description: change(input.description, |text| text),
+            external_ref: change(input.external_ref, |text| text),
+        };
+        let result = invoices::update(app, viewer, input_id(&input.id), changes).await;
+        UpdateInvoicePayload::from_result(result.map(Invoice))
+    }
+
+    /// MANAGER or ADMIN. Refused for an invoice that has received payments.
+    async fn void_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: VoidInvoiceInput,
+    ) -> Result<VoidInvoicePayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = invoices::void(app, viewer, input_id(&input.id), &input.reason).await;
+        VoidInvoicePayload::from_result(result.map(Invoice))
     }
 }

@@ -8,12 +8,34 @@ use super::money::Money;
 use super::user::User;
 use crate::domain::money::{Currency, Money as DomainMoney};
 use crate::entities::{payment, payment_allocation};
-use crate::error::{AppError, AppResult};
-use crate::graphql::context::ContextExt;
+use crate::error::AppResult;
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::prefetch;
 use crate::graphql::scalars::DateTime;
 use crate::services::rules::stored_currency;
+
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::{
+    connection::*,
+    inputs::*,
+    mutation::{change, input_id},
+    payloads::*,
+    query::{MAX_SEARCH, filter_id},
+    types::parse_id,
+};
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
 /// Money received from a customer.
 pub struct Payment(pub payment::Model);
@@ -37,15 +59,14 @@ impl Payment {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        ctx.loaders()
-            .gql()?
-            .customer
-            .load_one(self.0.customer_id)
-            .await
-            .gql()?
-            .map(Customer)
-            .ok_or_else(|| AppError::Internal("payment without its customer".into()))
-            .gql()
+        load_required(
+            ctx,
+            |loaders| &loaders.customer,
+            self.0.customer_id,
+            "customer",
+        )
+        .await
+        .map(Customer)
     }
 
     /// What the payment settles on the receivable.
@@ -113,24 +134,19 @@ impl Payment {
 
     /// What is not applied to any invoice.
     async fn unapplied_amount(&self, ctx: &Context<'_>) -> Result<Money> {
-        let rows = ctx
-            .loaders()
-            .gql()?
-            .allocations_of_payment
-            .load_one(self.0.id)
-            .await
-            .gql()?
+        let rows = load(ctx, |loaders| &loaders.allocations_of_payment, self.0.id)
+            .await?
             .unwrap_or_default();
         let applied: i64 = rows.iter().map(|row| row.amount_minor).sum();
         Ok(DomainMoney::from_minor(self.0.amount_minor - applied, self.currency().gql()?).into())
     }
 
-    /// Set when a provider reported money that did not fit its link (expired, a different amount…).
     /// Taken by the sandbox (a test bank): no money moved.
     async fn test(&self) -> bool {
         self.0.test
     }
 
+    /// Set when a provider reported money that did not fit its link (expired, a different amount…).
     async fn needs_review(&self) -> bool {
         self.0.needs_review
     }
@@ -144,32 +160,114 @@ impl Payment {
         let Some(user_id) = self.0.recorded_by else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .gql()?
-            .user
-            .load_one(user_id)
-            .await
-            .gql()?
-            .map(User))
+        Ok(load(ctx, |loaders| &loaders.user, user_id).await?.map(User))
     }
 }
 
 #[Object]
 impl Allocation {
     async fn invoice(&self, ctx: &Context<'_>) -> Result<Invoice> {
-        ctx.loaders()
-            .gql()?
-            .invoice
-            .load_one(self.row.invoice_id)
-            .await
-            .gql()?
-            .map(Invoice)
-            .ok_or_else(|| AppError::Internal("allocation without its invoice".into()))
-            .gql()
+        load_required(
+            ctx,
+            |loaders| &loaders.invoice,
+            self.row.invoice_id,
+            "invoice",
+        )
+        .await
+        .map(Invoice)
     }
 
     async fn amount(&self) -> Money {
         DomainMoney::from_minor(self.row.amount_minor, self.currency).into()
+    }
+}
+
+/// The payments area's queries.
+#[derive(Default)]
+pub struct PaymentsQuery;
+
+#[Object]
+impl PaymentsQuery {
+    async fn payment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Payment>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(load(ctx, |loaders| &loaders.payment, id)
+            .await?
+            .map(Payment))
+    }
+
+    /// Payments, newest received first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<PaymentFilter>,
+    ) -> Result<PaymentConnection> {
+        let viewer = ctx.viewer().gql()?;
+        if let Some(provider) = filter
+            .as_ref()
+            .and_then(|filter| filter.provider.as_deref())
+        {
+            rules::filter_text(provider, 32, "provider").gql()?;
+        }
+        let filter = filter.map_or_else(payments::PaymentFilter::default, |filter| {
+            payments::PaymentFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                method: filter.method.map(Into::into),
+                needs_review: filter.needs_review,
+                provider: filter.provider,
+            }
+        });
+        let select = payments::filtered(viewer.organization_id, &filter);
+        Ok(list(
+            ctx,
+            first,
+            after,
+            select,
+            &payments::ORDER,
+            prefetch::payments,
+            Payment,
+        )
+        .await?
+        .into())
+    }
+}
+
+/// The payments area's mutations.
+#[derive(Default)]
+pub struct PaymentsMutation;
+
+#[Object]
+impl PaymentsMutation {
+    /// COLLECTOR and up.
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPaymentInput,
+    ) -> Result<RecordPaymentPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payments::record(
+            app,
+            viewer,
+            payments::RecordPayment {
+                customer_id: input_id(&input.customer_id),
+                amount: input.amount.0,
+                currency: input.currency,
+                method: input.method.into(),
+                received_at: input.received_at.map(|at| at.0),
+                reference: input.reference,
+                allocations: input.allocations.map(|allocations| {
+                    allocations
+                        .into_iter()
+                        .map(|allocation| (input_id(&allocation.invoice_id), allocation.amount.0))
+                        .collect()
+                }),
+            },
+        )
+        .await;
+        RecordPaymentPayload::from_result(result.map(|recorded| Payment(recorded.payment)))
     }
 }

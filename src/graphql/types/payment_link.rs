@@ -1,4 +1,4 @@
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 
 use super::customer::Customer;
 use super::id;
@@ -9,11 +9,33 @@ use crate::domain::installments::MAX_INSTALLMENTS;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::payment_link;
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::ContextExt;
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
-use crate::graphql::query::InstallmentOption;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::services::rules::stored_currency;
+
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::graphql::{
+    connection::*,
+    inputs::*,
+    mutation::{change, input_id},
+    payloads::*,
+    prefetch,
+    query::{MAX_SEARCH, filter_id},
+    types::parse_id,
+};
+#[allow(
+    unused_imports,
+    reason = "the area roots below share one set of imports"
+)]
+use crate::services::{activities, customers, invoices, payment_links, payments, rules};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::payment_link::PaymentLinkStatus")]
@@ -74,15 +96,14 @@ impl PaymentLink {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        ctx.loaders()
-            .gql()?
-            .customer
-            .load_one(self.0.customer_id)
-            .await
-            .gql()?
-            .map(Customer)
-            .ok_or_else(|| AppError::Internal("link without its customer".into()))
-            .gql()
+        load_required(
+            ctx,
+            |loaders| &loaders.customer,
+            self.0.customer_id,
+            "customer",
+        )
+        .await
+        .map(Customer)
     }
 
     /// The invoices the link pays, oldest due first.
@@ -148,17 +169,163 @@ impl PaymentLink {
         let Some(payment_id) = self.0.payment_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .gql()?
-            .payment
-            .load_one(payment_id)
-            .await
-            .gql()?
+        Ok(load(ctx, |loaders| &loaders.payment, payment_id)
+            .await?
             .map(Payment))
     }
 
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
+    }
+}
+
+/// One row of the installment table a customer chooses from.
+#[derive(SimpleObject)]
+pub struct InstallmentOption {
+    pub count: u32,
+    /// Interest added to the amount, in percent.
+    pub rate_percent: Decimal,
+    /// What the card is charged in all.
+    pub total: Money,
+    /// Each installment; the first may carry a few kuruş more (the remainder of the division).
+    pub per_installment: Money,
+    pub first_installment: Money,
+}
+
+/// The payment links area's queries.
+#[derive(Default)]
+pub struct PaymentLinksQuery;
+
+#[Object]
+impl PaymentLinksQuery {
+    async fn payment_link(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PaymentLink>> {
+        let Some(id) = parse_id(&id) else {
+            return Ok(None);
+        };
+        Ok(load(ctx, |loaders| &loaders.payment_link, id)
+            .await?
+            .map(PaymentLink))
+    }
+
+    /// Payment links, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn payment_links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        filter: Option<PaymentLinkFilter>,
+    ) -> Result<PaymentLinkConnection> {
+        let viewer = ctx.viewer().gql()?;
+        let filter = filter.map_or_else(payment_links::PaymentLinkFilter::default, |filter| {
+            payment_links::PaymentLinkFilter {
+                customer_id: filter.customer_id.as_ref().map(filter_id),
+                statuses: filter
+                    .status
+                    .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+            }
+        });
+        let select = payment_links::filtered(viewer.organization_id, &filter);
+        Ok(list(
+            ctx,
+            first,
+            after,
+            select,
+            &payment_links::ORDER,
+            prefetch::payment_links,
+            PaymentLink,
+        )
+        .await?
+        .into())
+    }
+
+    /// What paying `amount` in installments costs, per installment count on offer.
+    async fn installment_options(
+        &self,
+        ctx: &Context<'_>,
+        amount: Decimal,
+        currency: String,
+        provider: Option<String>,
+    ) -> Result<Vec<InstallmentOption>> {
+        let app = ctx.app().gql()?;
+        if let Some(provider) = provider.as_deref()
+            && app.providers.get(provider).is_none()
+        {
+            return Err(AppError::BadRequest(format!(
+                "provider {provider:?} is not enabled"
+            )))
+            .gql();
+        }
+        let money = rules::currency(&currency, &["currency"])
+            .and_then(|currency| rules::positive_amount(amount.0, currency, &["amount"]))
+            .map_err(|error| AppError::BadRequest(error.message))
+            .gql()?;
+        let options = app
+            .config
+            .installment_rates
+            .options(money, MAX_INSTALLMENTS)
+            .map_err(|_| AppError::BadRequest("the amount is too large".into()))
+            .gql()?;
+        Ok(options
+            .into_iter()
+            .map(|option| InstallmentOption {
+                count: option.count,
+                rate_percent: Decimal(option.rate_percent),
+                total: option.total.into(),
+                per_installment: option.per_installment.into(),
+                first_installment: option.first_installment.into(),
+            })
+            .collect())
+    }
+}
+
+/// The payment links area's mutations.
+#[derive(Default)]
+pub struct PaymentLinksMutation;
+
+#[Object]
+impl PaymentLinksMutation {
+    /// COLLECTOR and up: a card-payment link for open invoices of one customer.
+    async fn create_payment_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePaymentLinkInput,
+    ) -> Result<CreatePaymentLinkPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payment_links::create(
+            app,
+            viewer,
+            payment_links::NewPaymentLink {
+                invoice_ids: input.invoice_ids.iter().map(input_id).collect(),
+                amount: input.amount.map(|amount| amount.0),
+                max_installments: input.max_installments,
+                provider: input.provider,
+                expires_in_hours: input.expires_in_hours,
+            },
+        )
+        .await;
+        CreatePaymentLinkPayload::from_result(result.map(PaymentLink))
+    }
+
+    /// COLLECTOR and up: mails the link to the customer (delivered by the outbox worker).
+    async fn send_payment_link(
+        &self,
+        ctx: &Context<'_>,
+        input: SendPaymentLinkInput,
+    ) -> Result<SendPaymentLinkPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payment_links::send(app, viewer, input_id(&input.id), input.email).await;
+        SendPaymentLinkPayload::from_result(result.map(PaymentLink))
+    }
+
+    /// COLLECTOR and up: withdraws an active link.
+    async fn cancel_payment_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelPaymentLinkInput,
+    ) -> Result<CancelPaymentLinkPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payment_links::cancel(app, viewer, input_id(&input.id)).await;
+        CancelPaymentLinkPayload::from_result(result.map(PaymentLink))
     }
 }

@@ -8,7 +8,7 @@ use crate::auth::Viewer;
 use crate::entities::api_token;
 use crate::entities::user;
 use crate::error::AppError;
-use crate::graphql::context::ContextExt;
+use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::mutation::input_id;
 use crate::graphql::payloads::{UserError, split};
@@ -88,13 +88,8 @@ impl User {
 
     /// The organization the user belongs to.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        let organization = ctx
-            .loaders()
-            .gql()?
-            .organization
-            .load_one(self.0.organization_id)
-            .await
-            .gql()?
+        let organization = load(ctx, |loaders| &loaders.organization, self.0.organization_id)
+            .await?
             .ok_or(AppError::NotFound)
             .gql()?;
         Ok(Organization {
@@ -142,12 +137,8 @@ impl ApiToken {
 
     /// Whose token it is.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        ctx.loaders()
-            .gql()?
-            .user
-            .load_one(self.0.user_id)
-            .await
-            .gql()?
+        load(ctx, |loaders| &loaders.user, self.0.user_id)
+            .await?
             .map(User)
             .ok_or(AppError::NotFound)
             .gql()
