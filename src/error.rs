@@ -128,8 +128,42 @@ impl Validation {
         }
     }
 
+    /// The checked value; when the check failed, its error is recorded and `T::default()` stands
+    /// in. [`Validation::finish`] then refuses the input before a stand-in can be used, so
+    /// callers need no `Option` and no "impossible" branch.
+    pub fn value<T: Default>(&mut self, result: Result<T, FieldError>) -> T {
+        self.value_or(result, T::default())
+    }
+
+    /// Like [`Validation::value`], with the stand-in given.
+    pub fn value_or<T>(&mut self, result: Result<T, FieldError>, stand_in: T) -> T {
+        self.take(result).unwrap_or(stand_in)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Refuses now if anything failed so far; checks that need the earlier values valid come
+    /// after it.
+    pub fn stop_if_invalid(&mut self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(std::mem::take(&mut self.0)))
+        }
+    }
+
+    /// A value whose check recorded its own error when it came back empty: `Some` passes, and
+    /// `None` refuses the input with every error recorded so far.
+    pub fn require<T>(&mut self, value: Option<T>) -> AppResult<T> {
+        match value {
+            Some(value) => Ok(value),
+            None if self.0.is_empty() => Err(AppError::Internal(
+                "a check came back empty without saying why".into(),
+            )),
+            None => Err(AppError::Invalid(std::mem::take(&mut self.0))),
+        }
     }
 
     pub fn finish(self) -> AppResult<()> {

@@ -10,16 +10,16 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::listing::{Direction, Keyset, parse_time_key, time_key};
+use super::listing::{FilterIf, Keyset, time_key};
 use super::rules;
-use super::scope::OrgScoped;
+use super::scope::{OrgScoped, customer_for_input};
 use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{ActivityId, OrganizationId};
 use crate::domain::role::Role;
-use crate::entities::{activity, customer, invoice, organization};
+use crate::entities::{activity, invoice, organization};
 use crate::error::{AppResult, FieldError, Validation};
 
 /// Who did it: a person, or a system such as a payment provider.
@@ -113,15 +113,7 @@ pub async fn log(
     );
 
     let txn = db.begin().await?;
-    let customer = customer::Entity::find_in_org(input.customer_id, org)
-        .one(&txn)
-        .await?;
-    checks.check(
-        customer.is_none(),
-        &["customerId"],
-        "NOT_FOUND",
-        "no such customer",
-    );
+    let _customer = customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
     let invoice = match input.invoice_id {
         None => None,
         Some(id) => {
@@ -256,27 +248,16 @@ pub struct ActivityFilter {
 
 /// The filtered rows of the organization (for the page and its total count).
 pub fn filtered(organization: OrganizationId, filter: &ActivityFilter) -> Select<activity::Entity> {
-    let mut select = activity::Entity::in_org(organization);
-    if let Some(customer_id) = filter.customer_id {
-        select = select.filter(activity::Column::CustomerId.eq(customer_id));
-    }
-    if let Some(invoice_id) = filter.invoice_id {
-        select = select.filter(activity::Column::InvoiceId.eq(invoice_id));
-    }
-    if let Some(actor_id) = filter.actor_id {
-        select = select.filter(activity::Column::ActorUserId.eq(actor_id));
-    }
-    if let Some(kinds) = &filter.kinds {
-        select = select.filter(activity::Column::Kind.is_in(kinds.iter().copied()));
-    }
-    select
+    activity::Entity::in_org(organization)
+        .eq_if(activity::Column::CustomerId, filter.customer_id)
+        .eq_if(activity::Column::InvoiceId, filter.invoice_id)
+        .eq_if(activity::Column::ActorUserId, filter.actor_id)
+        .in_if(activity::Column::Kind, filter.kinds.clone())
 }
 
 /// The log, newest first.
-pub const ORDER: Keyset<activity::Entity> = Keyset {
-    key: activity::Column::OccurredAt,
-    id: activity::Column::Id,
-    direction: Direction::Descending,
-    key_of: |model| time_key(&model.occurred_at),
-    parse_key: parse_time_key,
-};
+pub const ORDER: Keyset<activity::Entity> = Keyset::newest_first(
+    activity::Column::OccurredAt,
+    activity::Column::Id,
+    |model: &activity::Model| time_key(&model.occurred_at),
+);

@@ -31,10 +31,10 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing::{self, Withdrawal};
-use super::payments::{apply, lock_invoices};
+use super::payments::{apply, lock_invoices, receivables};
 use super::rules::stored_currency;
 use crate::domain::activity::ActivityKind;
-use crate::domain::allocation::{self, Receivable};
+use crate::domain::allocation;
 use crate::domain::ids::{OrganizationId, PaymentId};
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::{Currency, Money};
@@ -440,14 +440,8 @@ async fn record_payment(
             .filter(|invoice| invoice.status != InvoiceStatus::Void)
             .collect();
         open.sort_by_key(|invoice| (invoice.due_date, invoice.id));
-        let receivables: Vec<Receivable> = open
-            .iter()
-            .map(|invoice| Receivable {
-                invoice_id: invoice.id,
-                balance_minor: invoice.total_minor - invoice.paid_minor,
-            })
-            .collect();
-        let (parts, left) = allocation::in_order(booking.amount.minor, &receivables);
+        let (parts, left) =
+            allocation::in_order(booking.amount.minor, &receivables(open.into_iter()));
         plan = parts;
         if left > 0 {
             reasons.push(ReviewReason::Unapplied(Money::from_minor(

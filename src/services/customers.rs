@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::activities::{self, Actor, Entry};
 use super::listing::{Direction, Keyset, parse_text_key};
 use super::rules;
-use super::scope::OrgScoped;
+use super::scope::{OrgScoped, customer_for_input};
 use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::db::Db;
@@ -74,21 +74,20 @@ pub async fn create(
     viewer.require(Role::Manager)?;
     let org = viewer.organization_id;
     let mut checks = Validation::new();
-    let name = checks.take(rules::required_text(&input.name, 300, &["name"]));
-    let external_ref = checks.take(rules::optional_text(
+    let name = checks.value(rules::required_text(&input.name, 300, &["name"]));
+    let external_ref = checks.value(rules::external_ref(
         input.external_ref.as_deref(),
-        100,
         &["externalRef"],
     ));
-    let tax_id = checks.take(rules::optional_tax_id(input.tax_id.as_deref(), &["taxId"]));
-    let email = checks.take(rules::optional_email(input.email.as_deref(), &["email"]));
-    let phone = checks.take(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
-    let address = checks.take(rules::optional_note(
+    let tax_id = checks.value(rules::optional_tax_id(input.tax_id.as_deref(), &["taxId"]));
+    let email = checks.value(rules::optional_email(input.email.as_deref(), &["email"]));
+    let phone = checks.value(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
+    let address = checks.value(rules::optional_note(
         input.address.as_deref(),
         1_000,
         &["address"],
     ));
-    let terms = checks.take(rules::payment_terms(
+    let terms = checks.value(rules::payment_terms(
         input
             .payment_terms_days
             .unwrap_or(DEFAULT_PAYMENT_TERMS_DAYS),
@@ -104,22 +103,10 @@ pub async fn create(
     if let Some(collector) = input.assigned_collector_id {
         check_collector(&txn, org, collector, &mut checks).await?;
     }
-    if let Some(Some(external_ref)) = &external_ref {
+    if let Some(external_ref) = &external_ref {
         check_external_ref_free(&txn, org, external_ref, None, &mut checks).await?;
     }
     checks.finish()?;
-    let (
-        Some(name),
-        Some(external_ref),
-        Some(tax_id),
-        Some(email),
-        Some(phone),
-        Some(address),
-        Some(terms),
-    ) = (name, external_ref, tax_id, email, phone, address, terms)
-    else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
 
     let now = clock.now();
     let created = customer::ActiveModel {
@@ -179,9 +166,8 @@ pub async fn update(
         changed.push("name");
     }
     if let Some(external_ref) = &changes.external_ref
-        && let Some(external_ref) = checks.take(rules::optional_text(
+        && let Some(external_ref) = checks.take(rules::external_ref(
             external_ref.as_deref(),
-            100,
             &["externalRef"],
         ))
     {
@@ -284,24 +270,13 @@ pub async fn add_contact(
     viewer.require(Role::Manager)?;
     let org = viewer.organization_id;
     let mut checks = Validation::new();
-    let name = checks.take(rules::required_text(&input.name, 200, &["name"]));
-    let role = checks.take(rules::optional_text(input.role.as_deref(), 100, &["role"]));
-    let email = checks.take(rules::optional_email(input.email.as_deref(), &["email"]));
-    let phone = checks.take(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
+    let name = checks.value(rules::required_text(&input.name, 200, &["name"]));
+    let role = checks.value(rules::optional_text(input.role.as_deref(), 100, &["role"]));
+    let email = checks.value(rules::optional_email(input.email.as_deref(), &["email"]));
+    let phone = checks.value(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
     let txn = db.begin().await?;
-    let customer = customer::Entity::find_in_org(input.customer_id, org)
-        .one(&txn)
-        .await?;
-    checks.check(
-        customer.is_none(),
-        &["customerId"],
-        "NOT_FOUND",
-        "no such customer",
-    );
+    customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
     checks.finish()?;
-    let (Some(name), Some(role), Some(email), Some(phone)) = (name, role, email, phone) else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
 
     let has_primary = contact::Entity::in_org(org)
         .filter(contact::Column::CustomerId.eq(input.customer_id))

@@ -14,9 +14,9 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing;
-use super::listing::{Direction, Keyset, parse_date_key};
+use super::listing::{Direction, FilterIf, Keyset, parse_date_key};
 use super::rules;
-use super::scope::OrgScoped;
+use super::scope::{OrgScoped, customer_for_input, invoice_for_update};
 use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::db::Db;
@@ -25,8 +25,8 @@ use crate::domain::ids::{InvoiceId, OrganizationId};
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::MoneySum;
 use crate::domain::role::Role;
-use crate::entities::{customer, invoice, payment_allocation};
-use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
+use crate::entities::{invoice, payment_allocation};
+use crate::error::{AppResult, FieldError, Validation, is_unique_violation};
 use crate::state::AppState;
 
 /// Unpaid invoices (OPEN, PARTIALLY_PAID): `status IN ('OPEN', 'PARTIALLY_PAID')` with the values written out: a planner can use the
@@ -58,72 +58,54 @@ pub async fn create(
     viewer.require(Role::Manager)?;
     let org = viewer.organization_id;
     let mut checks = Validation::new();
-    let number = checks.take(rules::required_text(&input.number, 64, &["number"]));
-    let external_ref = checks.take(rules::optional_text(
+    let number = checks.value(rules::required_text(&input.number, 64, &["number"]));
+    let external_ref = checks.value(rules::external_ref(
         input.external_ref.as_deref(),
-        100,
         &["externalRef"],
     ));
-    let description = checks.take(rules::optional_note(
+    let description = checks.value(rules::optional_note(
         input.description.as_deref(),
         2_000,
         &["description"],
     ));
-    let currency = checks.take(rules::currency(&input.currency, &["currency"]));
-    let total = currency.and_then(|currency| {
-        checks.take(rules::positive_amount(input.total, currency, &["total"]))
-    });
+    let total = rules::money_input(
+        &mut checks,
+        input.total,
+        &["total"],
+        &input.currency,
+        &["currency"],
+    );
 
     let txn = db.begin().await?;
-    let customer = customer::Entity::find_in_org(input.customer_id, org)
-        .one(&txn)
-        .await?;
+    let customer = customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
+    let taken = invoice::Entity::in_org(org)
+        .filter(invoice::Column::Number.eq(number.as_str()))
+        .count(&txn)
+        .await?
+        > 0;
     checks.check(
-        customer.is_none(),
-        &["customerId"],
-        "NOT_FOUND",
-        "no such customer",
+        taken,
+        &["number"],
+        "DUPLICATE",
+        format!("invoice {number} exists already"),
     );
-    if let Some(number) = &number {
-        let taken = invoice::Entity::in_org(org)
-            .filter(invoice::Column::Number.eq(number.as_str()))
-            .count(&txn)
-            .await?
-            > 0;
-        checks.check(
-            taken,
-            &["number"],
-            "DUPLICATE",
-            format!("invoice {number} exists already"),
-        );
-    }
-    let due_date = match (input.due_date, &customer) {
-        (Some(due), _) => Some(due),
-        (None, Some(customer)) => {
-            Some(input.issue_date + Duration::days(i64::from(customer.payment_terms_days)))
-        }
-        (None, None) => None,
-    };
-    if let Some(due) = due_date {
-        checks.check(
-            due > crate::domain::invoice::MAX_DATE,
-            &["dueDate"],
-            "OUT_OF_RANGE",
-            format!("dates are at most {}", crate::domain::invoice::MAX_DATE),
-        );
-        checks.check(
-            due < input.issue_date,
-            &["dueDate"],
-            "DUE_BEFORE_ISSUE",
-            "the due date cannot be before the issue date",
-        );
-    }
+    let terms = customer.map_or(0, |customer| customer.payment_terms_days);
+    let due_date = input
+        .due_date
+        .unwrap_or(input.issue_date + Duration::days(i64::from(terms)));
+    checks.check(
+        due_date > crate::domain::invoice::MAX_DATE,
+        &["dueDate"],
+        "OUT_OF_RANGE",
+        format!("dates are at most {}", crate::domain::invoice::MAX_DATE),
+    );
+    checks.check(
+        due_date < input.issue_date,
+        &["dueDate"],
+        "DUE_BEFORE_ISSUE",
+        "the due date cannot be before the issue date",
+    );
     checks.finish()?;
-    let (Some(number), Some(external_ref), Some(description), Some(total), Some(due_date)) =
-        (number, external_ref, description, total, due_date)
-    else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
 
     let now = clock.now();
     let created = invoice::ActiveModel {
@@ -201,19 +183,14 @@ pub async fn update(
     });
     let external_ref = changes.external_ref.map(|external_ref| {
         checks
-            .take(rules::optional_text(
+            .take(rules::external_ref(
                 external_ref.as_deref(),
-                100,
                 &["externalRef"],
             ))
             .flatten()
     });
     let txn = app.db.begin().await?;
-    let invoice = invoice::Entity::find_in_org(id, org)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such invoice").into_error())?;
+    let invoice = invoice_for_update(&txn, org, id).await?;
     checks.check(
         invoice.status == InvoiceStatus::Void,
         &["id"],
@@ -288,13 +265,9 @@ pub async fn void(
     viewer.require(Role::Manager)?;
     let org = viewer.organization_id;
     let mut checks = Validation::new();
-    let reason = checks.take(rules::required_note(reason, 1_000, &["reason"]));
+    let reason = checks.value(rules::required_note(reason, 1_000, &["reason"]));
     let txn = db.begin().await?;
-    let invoice = invoice::Entity::find_in_org(id, org)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such invoice").into_error())?;
+    let invoice = invoice_for_update(&txn, org, id).await?;
     checks.check(
         invoice.status == InvoiceStatus::Void,
         &["id"],
@@ -314,9 +287,6 @@ pub async fn void(
         "an invoice that has received payments cannot be voided",
     );
     checks.finish()?;
-    let Some(reason) = reason else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
     let now = clock.now();
     let mut row: invoice::ActiveModel = invoice.into();
     row.status = Set(InvoiceStatus::Void);
@@ -362,13 +332,9 @@ pub fn filtered(
     filter: &InvoiceFilter,
     today: NaiveDate,
 ) -> Select<invoice::Entity> {
-    let mut select = invoice::Entity::in_org(organization);
-    if let Some(customer_id) = filter.customer_id {
-        select = select.filter(invoice::Column::CustomerId.eq(customer_id));
-    }
-    if let Some(statuses) = &filter.statuses {
-        select = select.filter(invoice::Column::Status.is_in(statuses.iter().copied()));
-    }
+    let mut select = invoice::Entity::in_org(organization)
+        .eq_if(invoice::Column::CustomerId, filter.customer_id)
+        .in_if(invoice::Column::Status, filter.statuses.clone());
     match filter.overdue {
         Some(true) => select = select.filter(overdue_condition(today)),
         Some(false) => select = select.filter(overdue_condition(today).not()),

@@ -135,6 +135,50 @@ pub fn after_condition<C: ColumnTrait>(
         .add(Condition::all().add(key.eq(cursor_key)).add(id_past))
 }
 
+/// List filters that apply only when given: `select.eq_if(column, filter.customer_id)`.
+pub trait FilterIf: Sized {
+    type Column;
+    /// `column = value`, when there is a value.
+    fn eq_if<V: Into<Value>>(self, column: Self::Column, value: Option<V>) -> Self;
+    /// `column IN (values)`, when there are values.
+    fn in_if<V: Into<Value>>(self, column: Self::Column, values: Option<Vec<V>>) -> Self;
+}
+
+impl<E: EntityTrait> FilterIf for Select<E> {
+    type Column = E::Column;
+
+    fn eq_if<V: Into<Value>>(self, column: E::Column, value: Option<V>) -> Self {
+        match value {
+            Some(value) => self.filter(column.eq(value)),
+            None => self,
+        }
+    }
+
+    fn in_if<V: Into<Value>>(self, column: E::Column, values: Option<Vec<V>>) -> Self {
+        match values {
+            Some(values) => self.filter(column.is_in(values)),
+            None => self,
+        }
+    }
+}
+
+impl<E: EntityTrait> Keyset<E> {
+    /// Newest first by a timestamp column, then id.
+    pub const fn newest_first(
+        key: E::Column,
+        id: E::Column,
+        key_of: fn(&E::Model) -> String,
+    ) -> Self {
+        Self {
+            key,
+            id,
+            direction: Direction::Descending,
+            key_of,
+            parse_key: parse_time_key,
+        }
+    }
+}
+
 /// How one list is ordered: its sort column (then id), its direction, and how a cursor's key is
 /// written and read back. Each list declares one, and pages, nested pages and cursors all use it.
 pub struct Keyset<E: EntityTrait> {

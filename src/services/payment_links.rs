@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing;
-use super::listing::{Direction, Keyset, parse_time_key, time_key};
+use super::listing::{FilterIf, Keyset, time_key};
 use super::rules;
 use super::scope::OrgScoped;
 use crate::auth::Viewer;
@@ -252,18 +252,15 @@ pub async fn create(
         ));
     }
 
-    let Some(plan) = check_invoices(
+    let plan = check_invoices(
         app.db.reader(),
         org,
         &input.invoice_ids,
         input.amount,
         &mut checks,
     )
-    .await?
-    else {
-        checks.finish()?;
-        return Err(AppError::Internal("no plan and no error".into()));
-    };
+    .await?;
+    let plan = checks.require(plan)?;
     let email = payer_email(app.db.reader(), org, &plan.customer).await?;
     if let Some(provider) = &provider
         && provider.requires_payer_email()
@@ -278,10 +275,9 @@ pub async fn create(
             ),
         ));
     }
+    let provider = checks.require(provider)?;
+    let max_installments = checks.require(offered)?;
     checks.finish()?;
-    let (Some(provider), Some(max_installments)) = (provider, offered) else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
 
     let id = PaymentLinkId::new().0;
     let now = app.clock.now();
@@ -558,10 +554,8 @@ pub async fn send(
         "NO_EMAIL",
         "the customer has no email address; give one",
     );
+    let to = checks.require(to)?;
     checks.finish()?;
-    let Some(to) = to else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
 
     let company = crate::entities::organization::Entity::find_by_id(org.0)
         .one(&txn)
@@ -618,21 +612,14 @@ pub fn filtered(
     organization: OrganizationId,
     filter: &PaymentLinkFilter,
 ) -> sea_orm::Select<payment_link::Entity> {
-    let mut select = payment_link::Entity::in_org(organization);
-    if let Some(customer_id) = filter.customer_id {
-        select = select.filter(payment_link::Column::CustomerId.eq(customer_id));
-    }
-    if let Some(statuses) = &filter.statuses {
-        select = select.filter(payment_link::Column::Status.is_in(statuses.iter().copied()));
-    }
-    select
+    payment_link::Entity::in_org(organization)
+        .eq_if(payment_link::Column::CustomerId, filter.customer_id)
+        .in_if(payment_link::Column::Status, filter.statuses.clone())
 }
 
 /// Links, newest first.
-pub const ORDER: Keyset<payment_link::Entity> = Keyset {
-    key: payment_link::Column::CreatedAt,
-    id: payment_link::Column::Id,
-    direction: Direction::Descending,
-    key_of: |model| time_key(&model.created_at),
-    parse_key: parse_time_key,
-};
+pub const ORDER: Keyset<payment_link::Entity> = Keyset::newest_first(
+    payment_link::Column::CreatedAt,
+    payment_link::Column::Id,
+    |model: &payment_link::Model| time_key(&model.created_at),
+);

@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing;
-use super::listing::{Direction, Keyset, parse_time_key, time_key};
+use super::listing::{FilterIf, Keyset, time_key};
 use super::rules;
-use super::scope::OrgScoped;
+use super::scope::{OrgScoped, customer_for_input};
 use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::allocation::{self, Allocation, Receivable};
@@ -28,7 +28,7 @@ use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
-use crate::entities::{customer, invoice, payment, payment_allocation};
+use crate::entities::{invoice, payment, payment_allocation};
 use crate::error::{AppError, AppResult, FieldError, Validation};
 use crate::state::AppState;
 
@@ -60,17 +60,18 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
     let org = viewer.organization_id;
     let now = clock.now();
     let mut checks = Validation::new();
-    let currency = checks.take(rules::currency(&input.currency, &["currency"]));
-    let amount = currency.and_then(|currency| {
-        checks.take(rules::positive_amount(input.amount, currency, &["amount"]))
-    });
-    let reference = checks
-        .take(rules::optional_text(
-            input.reference.as_deref(),
-            200,
-            &["reference"],
-        ))
-        .flatten();
+    let amount = rules::money_input(
+        &mut checks,
+        input.amount,
+        &["amount"],
+        &input.currency,
+        &["currency"],
+    );
+    let reference = checks.value(rules::optional_text(
+        input.reference.as_deref(),
+        200,
+        &["reference"],
+    ));
     let received_at = input.received_at.unwrap_or(now);
     checks.check(
         received_at > now + chrono::Duration::minutes(5),
@@ -80,19 +81,9 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
     );
 
     let txn = db.begin().await?;
-    let customer = customer::Entity::find_in_org(input.customer_id, org)
-        .one(&txn)
-        .await?;
-    checks.check(
-        customer.is_none(),
-        &["customerId"],
-        "NOT_FOUND",
-        "no such customer",
-    );
-    let Some(amount) = amount else {
-        checks.finish()?;
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
+    customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
+    // Allocations are checked against a valid amount only.
+    checks.stop_if_invalid()?;
 
     let (plan, locked) = match &input.allocations {
         Some(requested) => {
@@ -269,14 +260,7 @@ async fn oldest_due_first(
         .lock_exclusive()
         .all(conn)
         .await?;
-    let receivables: Vec<Receivable> = open
-        .iter()
-        .map(|invoice| Receivable {
-            invoice_id: invoice.id,
-            balance_minor: invoice.total_minor - invoice.paid_minor,
-        })
-        .collect();
-    let (plan, _unapplied) = allocation::in_order(amount.minor, &receivables);
+    let (plan, _unapplied) = allocation::in_order(amount.minor, &receivables(open.iter()));
     Ok((
         plan,
         open.into_iter()
@@ -339,6 +323,16 @@ pub async fn apply(
     Ok(written)
 }
 
+/// What each invoice still owes, in the order given (callers sort oldest due first).
+pub fn receivables<'a>(invoices: impl Iterator<Item = &'a invoice::Model>) -> Vec<Receivable> {
+    invoices
+        .map(|invoice| Receivable {
+            invoice_id: invoice.id,
+            balance_minor: invoice.total_minor - invoice.paid_minor,
+        })
+        .collect()
+}
+
 /// Which payments to list.
 #[derive(Debug, Clone, Default)]
 pub struct PaymentFilter {
@@ -353,27 +347,16 @@ pub fn filtered(
     organization: OrganizationId,
     filter: &PaymentFilter,
 ) -> sea_orm::Select<payment::Entity> {
-    let mut select = payment::Entity::in_org(organization);
-    if let Some(customer_id) = filter.customer_id {
-        select = select.filter(payment::Column::CustomerId.eq(customer_id));
-    }
-    if let Some(method) = filter.method {
-        select = select.filter(payment::Column::Method.eq(method));
-    }
-    if let Some(needs_review) = filter.needs_review {
-        select = select.filter(payment::Column::NeedsReview.eq(needs_review));
-    }
-    if let Some(provider) = &filter.provider {
-        select = select.filter(payment::Column::Provider.eq(provider.as_str()));
-    }
-    select
+    payment::Entity::in_org(organization)
+        .eq_if(payment::Column::CustomerId, filter.customer_id)
+        .eq_if(payment::Column::Method, filter.method)
+        .eq_if(payment::Column::NeedsReview, filter.needs_review)
+        .eq_if(payment::Column::Provider, filter.provider.clone())
 }
 
 /// Payments, newest received first.
-pub const ORDER: Keyset<payment::Entity> = Keyset {
-    key: payment::Column::ReceivedAt,
-    id: payment::Column::Id,
-    direction: Direction::Descending,
-    key_of: |model| time_key(&model.received_at),
-    parse_key: parse_time_key,
-};
+pub const ORDER: Keyset<payment::Entity> = Keyset::newest_first(
+    payment::Column::ReceivedAt,
+    payment::Column::Id,
+    |model: &payment::Model| time_key(&model.received_at),
+);

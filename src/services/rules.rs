@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use crate::domain::money::{Currency, MAX_MINOR, Money, MoneyError};
-use crate::error::FieldError;
+use crate::error::{FieldError, Validation};
 
 /// An ISO 4217 code the service knows (`UNKNOWN_CURRENCY` otherwise).
 pub fn currency(code: &str, field: &[&str]) -> Result<Currency, FieldError> {
@@ -89,14 +89,32 @@ fn has_forbidden_control(text: &str, lines: Lines) -> bool {
         .any(|c| c.is_control() && !(lines == Lines::Many && matches!(c, '\n' | '\r' | '\t')))
 }
 
+fn required(text: &str, max: usize, field: &[&str], lines: Lines) -> Result<String, FieldError> {
+    checked(Some(text), max, field, lines)?
+        .ok_or_else(|| FieldError::new(field, "REQUIRED", "must not be empty"))
+}
+
+/// An amount in a currency given by its code: both are checked and their errors recorded in
+/// `checks`; zero lira stands in while `checks` holds an error (see [`Validation::value`]).
+pub fn money_input(
+    checks: &mut Validation,
+    amount: Decimal,
+    amount_field: &[&str],
+    code: &str,
+    currency_field: &[&str],
+) -> Money {
+    let stand_in = Money::zero(Currency::TRY);
+    match checks.take(currency(code, currency_field)) {
+        Some(currency) => {
+            checks.value_or(positive_amount(amount, currency, amount_field), stand_in)
+        }
+        None => stand_in,
+    }
+}
+
 /// Trimmed one-line text of 1 to `max` characters (`REQUIRED`, `TOO_LONG`, `INVALID_TEXT`).
 pub fn required_text(text: &str, max: usize, field: &[&str]) -> Result<String, FieldError> {
-    let text = text.trim();
-    if text.is_empty() {
-        Err(FieldError::new(field, "REQUIRED", "must not be empty"))
-    } else {
-        optional_text(Some(text), max, field).map(Option::unwrap_or_default)
-    }
+    required(text, max, field, Lines::One)
 }
 
 /// Trimmed one-line text of at most `max` characters; empty means none.
@@ -110,12 +128,7 @@ pub fn optional_text(
 
 /// Like [`required_text`], for notes and reasons: newlines and tabs allowed.
 pub fn required_note(text: &str, max: usize, field: &[&str]) -> Result<String, FieldError> {
-    let text = text.trim();
-    if text.is_empty() {
-        Err(FieldError::new(field, "REQUIRED", "must not be empty"))
-    } else {
-        optional_note(Some(text), max, field).map(Option::unwrap_or_default)
-    }
+    required(text, max, field, Lines::Many)
 }
 
 /// Like [`optional_text`], for notes, descriptions and addresses: newlines and tabs allowed.
@@ -141,6 +154,11 @@ pub fn filter_text(text: &str, max: usize, name: &str) -> crate::error::AppResul
         )));
     }
     Ok(text.to_owned())
+}
+
+/// An ERP's reference for a record: one line of at most 100 characters.
+pub fn external_ref(text: Option<&str>, field: &[&str]) -> Result<Option<String>, FieldError> {
+    optional_text(text, 100, field)
 }
 
 /// An optional email address, lower-cased (`INVALID_EMAIL`).

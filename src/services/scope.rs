@@ -1,7 +1,7 @@
 //! Tenant scoping: every query for a tenant-owned table starts from [`OrgScoped::in_org`], so an
 //! id from another organization finds nothing, exactly like an id that does not exist.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
@@ -9,6 +9,7 @@ use crate::entities::{
     activity, api_token, contact, customer, invoice, payment, payment_allocation, payment_link,
     payment_link_invoice, user,
 };
+use crate::error::{AppResult, FieldError, Validation};
 
 /// A table whose rows belong to one organization.
 pub trait OrgScoped: EntityTrait {
@@ -30,6 +31,40 @@ pub trait OrgScoped: EntityTrait {
     fn find_in_org(id: Uuid, organization: OrganizationId) -> Select<Self> {
         Self::in_org(organization).filter(Self::id_column().eq(id))
     }
+}
+
+/// The organization's customer with this id; when there is none, a NOT_FOUND on `customerId` is
+/// added to `checks` (so the caller can report it with the input's other errors).
+pub async fn customer_for_input(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    id: Uuid,
+    checks: &mut Validation,
+) -> AppResult<Option<customer::Model>> {
+    let found = customer::Entity::find_in_org(id, organization)
+        .one(conn)
+        .await?;
+    checks.check(
+        found.is_none(),
+        &["customerId"],
+        "NOT_FOUND",
+        "no such customer",
+    );
+    Ok(found)
+}
+
+/// The organization's invoice with this id, locked for the rest of the transaction, or a
+/// NOT_FOUND on `id`.
+pub async fn invoice_for_update(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    id: Uuid,
+) -> AppResult<invoice::Model> {
+    invoice::Entity::find_in_org(id, organization)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such invoice").into_error())
 }
 
 macro_rules! org_scoped {

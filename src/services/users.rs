@@ -164,32 +164,27 @@ pub async fn create_user(
     viewer.require(Role::Admin)?;
     let org = viewer.organization_id;
     let mut checks = crate::error::Validation::new();
-    let email = checks.take(normalize_email(email).map_err(|_| {
+    let email = checks.value(normalize_email(email).map_err(|_| {
         crate::error::FieldError::new(
             &["email"],
             "INVALID_EMAIL",
             format!("{email:?} is not an email address"),
         )
     }));
-    let name = checks.take(crate::services::rules::required_text(name, 200, &["name"]));
+    let name = checks.value(crate::services::rules::required_text(name, 200, &["name"]));
     let txn = db.begin().await?;
-    if let Some(email) = &email {
-        let taken = user::Entity::in_org(org)
-            .filter(user::Column::Email.eq(email.as_str()))
-            .one(&txn)
-            .await?
-            .is_some();
-        checks.check(
-            taken,
-            &["email"],
-            "DUPLICATE",
-            format!("{email} is a user already"),
-        );
-    }
+    let taken = user::Entity::in_org(org)
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
+    checks.check(
+        taken,
+        &["email"],
+        "DUPLICATE",
+        format!("{email} is a user already"),
+    );
     checks.finish()?;
-    let (Some(email), Some(name)) = (email, name) else {
-        return Err(AppError::Internal("validated input is incomplete".into()));
-    };
     let now = clock.now();
     let user = user::ActiveModel {
         id: Set(UserId::new().0),
