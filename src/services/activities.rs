@@ -39,6 +39,24 @@ pub struct Entry {
     pub data: serde_json::Value,
 }
 
+impl Entry {
+    /// An entry about one invoice (and so about its customer).
+    pub fn for_invoice(
+        invoice: &invoice::Model,
+        kind: ActivityKind,
+        note: Option<String>,
+        data: serde_json::Value,
+    ) -> Self {
+        Self {
+            customer_id: invoice.customer_id,
+            invoice_id: Some(invoice.id),
+            kind,
+            note,
+            data,
+        }
+    }
+}
+
 /// Appends an entry; call it inside the transaction of the change it records.
 pub async fn append(
     conn: &impl ConnectionTrait,

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::link_pricing::{self, Withdrawal};
-use super::payments::{apply, lock_invoices, receivables};
+use super::payments::{apply, lock_invoices, receivables, touched};
 use super::rules::stored_currency;
 use crate::domain::activity::ActivityKind;
 use crate::domain::allocation;
@@ -502,26 +502,24 @@ async fn record_payment(
     // This link (if still ACTIVE after a short payment) and any other over the same invoices
     // now ask too much: repriced or withdrawn.
     withdrawals.extend(link_pricing::reconcile_links(txn, org, &invoice_ids, actor, now).await?);
-    let numbers: Vec<&str> = plan
-        .iter()
-        .filter_map(|part| locked.get(&part.invoice_id).map(|i| i.number.as_str()))
-        .collect();
+    let (numbers, single) = touched(&plan, &locked);
+    let data = json!({
+        "paymentId": payment_id,
+        "paymentLinkId": link.id,
+        "amount": booking.amount.to_decimal().to_string(),
+        "charged": booking.charged.to_decimal().to_string(),
+        "currency": booking.charged.currency.code(),
+        "installmentCount": booking.installment_count,
+        "invoices": numbers,
+        "needsReview": needs_review,
+        "test": provider.is_test(),
+    });
     let entry = Entry {
         customer_id: link.customer_id,
-        invoice_id: (plan.len() == 1).then(|| plan[0].invoice_id),
+        invoice_id: single,
         kind: ActivityKind::PaymentReceived,
         note: review_reason,
-        data: json!({
-            "paymentId": payment_id,
-            "paymentLinkId": link.id,
-            "amount": booking.amount.to_decimal().to_string(),
-            "charged": booking.charged.to_decimal().to_string(),
-            "currency": booking.charged.currency.code(),
-            "installmentCount": booking.installment_count,
-            "invoices": numbers,
-            "needsReview": needs_review,
-            "test": provider.is_test(),
-        }),
+        data,
     };
     activities::append(txn, org, actor, entry, now).await?;
     Ok(Some((payment_id, needs_review)))

@@ -191,12 +191,8 @@ pub async fn update(
     });
     let txn = app.db.begin().await?;
     let invoice = invoice_for_update(&txn, org, id).await?;
-    checks.check(
-        invoice.status == InvoiceStatus::Void,
-        &["id"],
-        "INVOICE_VOID",
-        "a void invoice cannot be changed",
-    );
+    let frozen = invoice.status == InvoiceStatus::Void;
+    checks.check(frozen, &["id"], "INVOICE_VOID", "a void invoice is frozen");
     if let Some(due) = changes.due_date {
         checks.check(
             due < invoice.issue_date,
@@ -209,31 +205,15 @@ pub async fn update(
     let now = app.clock.now();
     let mut changed = serde_json::Map::new();
     let mut row: invoice::ActiveModel = invoice.clone().into();
-    if let Some(due) = changes.due_date
-        && due != invoice.due_date
-    {
-        changed.insert(
-            "dueDate".into(),
-            json!({"from": invoice.due_date.to_string(), "to": due.to_string()}),
-        );
+    if let Some(due) = note_change(&mut changed, "dueDate", &invoice.due_date, changes.due_date) {
         row.due_date = Set(due);
     }
-    if let Some(description) = description
-        && description != invoice.description
-    {
-        changed.insert(
-            "description".into(),
-            json!({"from": invoice.description, "to": description}),
-        );
+    let old = &invoice.description;
+    if let Some(description) = note_change(&mut changed, "description", old, description) {
         row.description = Set(description);
     }
-    if let Some(external_ref) = external_ref
-        && external_ref != invoice.external_ref
-    {
-        changed.insert(
-            "externalRef".into(),
-            json!({"from": invoice.external_ref, "to": external_ref}),
-        );
+    let old = &invoice.external_ref;
+    if let Some(external_ref) = note_change(&mut changed, "externalRef", old, external_ref) {
         row.external_ref = Set(external_ref);
     }
     if changed.is_empty() {
@@ -241,16 +221,23 @@ pub async fn update(
     }
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
-    let entry = Entry {
-        customer_id: updated.customer_id,
-        invoice_id: Some(updated.id),
-        kind: ActivityKind::InvoiceUpdated,
-        note: None,
-        data: json!({"number": updated.number, "changed": changed}),
-    };
+    let data = json!({"number": updated.number, "changed": changed});
+    let entry = Entry::for_invoice(&updated, ActivityKind::InvoiceUpdated, None, data);
     activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The new value of a field when it differs from the old one, noted in `changed` as from → to.
+fn note_change<T: PartialEq + serde::Serialize>(
+    changed: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    old: &T,
+    new: Option<T>,
+) -> Option<T> {
+    let new = new.filter(|new| new != old)?;
+    changed.insert(name.to_owned(), json!({"from": old, "to": new}));
+    Some(new)
 }
 
 /// Voids an invoice that has received no money; VOID freezes it.
@@ -268,12 +255,8 @@ pub async fn void(
     let reason = checks.value(rules::required_note(reason, 1_000, &["reason"]));
     let txn = db.begin().await?;
     let invoice = invoice_for_update(&txn, org, id).await?;
-    checks.check(
-        invoice.status == InvoiceStatus::Void,
-        &["id"],
-        "ALREADY_VOID",
-        "the invoice is void already",
-    );
+    let void = invoice.status == InvoiceStatus::Void;
+    checks.check(void, &["id"], "ALREADY_VOID", "the invoice is void already");
     let has_payments = invoice.paid_minor != 0
         || payment_allocation::Entity::in_org(org)
             .filter(payment_allocation::Column::InvoiceId.eq(invoice.id))
@@ -293,13 +276,8 @@ pub async fn void(
     row.void_reason = Set(Some(reason.clone()));
     row.updated_at = Set(now);
     let voided = row.update(&txn).await?;
-    let entry = Entry {
-        customer_id: voided.customer_id,
-        invoice_id: Some(voided.id),
-        kind: ActivityKind::InvoiceVoided,
-        note: Some(reason),
-        data: json!({"number": voided.number}),
-    };
+    let data = json!({"number": voided.number});
+    let entry = Entry::for_invoice(&voided, ActivityKind::InvoiceVoided, Some(reason), data);
     activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
     // A link covering it now asks too much: withdrawn or repriced in the same transaction.
     let withdrawals =

@@ -8,8 +8,6 @@
 //! pay page makes a correctly priced page at the provider when the customer next chooses to pay
 //! ([`ensure_provider_page`]).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -19,7 +17,7 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::rules::stored_currency;
-use super::scope::OrgScoped;
+use super::scope::{OrgScoped, invoices_by_id};
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::OrganizationId;
 use crate::domain::invoice::InvoiceStatus;
@@ -88,13 +86,7 @@ pub async fn reconcile_links(
         .into_iter()
         .map(|row| (row.link_id, row.invoice_id))
         .collect();
-    let invoices: HashMap<Uuid, invoice::Model> = invoice::Entity::in_org(org)
-        .filter(invoice::Column::Id.is_in(covered.iter().map(|(_, invoice)| *invoice)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|invoice| (invoice.id, invoice))
-        .collect();
+    let invoices = invoices_by_id(conn, org, covered.iter().map(|(_, invoice)| *invoice)).await?;
 
     let mut withdrawals = Vec::new();
     for link in links {

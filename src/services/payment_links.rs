@@ -5,7 +5,7 @@
 //! the writer), and the link is stored afterwards with the invoices checked again, so an invoice
 //! paid in the meantime cannot end up on a new link.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -20,7 +20,7 @@ use super::activities::{self, Actor, Entry};
 use super::link_pricing;
 use super::listing::{FilterIf, Keyset, time_key};
 use super::rules;
-use super::scope::OrgScoped;
+use super::scope::{OrgScoped, invoices_by_id};
 use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{OrganizationId, PaymentLinkId};
@@ -57,6 +57,30 @@ struct Plan {
     amount: Money,
 }
 
+/// The organization's link with this id, or a NOT_FOUND on `id`.
+async fn link_for_input(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    id: Uuid,
+) -> AppResult<payment_link::Model> {
+    payment_link::Entity::find_in_org(id, org)
+        .one(conn)
+        .await?
+        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such payment link").into_error())
+}
+
+/// A link asking more than it may: `limit` is the most it could ask.
+fn too_much(field: &str, code: &'static str, limit: Money) -> FieldError {
+    FieldError::new(
+        &[field],
+        code,
+        format!(
+            "a link for these invoices asks at most {}",
+            limit.to_decimal()
+        ),
+    )
+}
+
 /// Checks that the invoices can go on one link for `amount`.
 async fn check_invoices(
     conn: &impl ConnectionTrait,
@@ -73,14 +97,7 @@ async fn check_invoices(
         ));
         return Ok(None);
     }
-    let found: HashMap<Uuid, invoice::Model> = invoice::Entity::in_org(org)
-        .filter(invoice::Column::Id.is_in(invoice_ids.iter().copied()))
-        .order_by_asc(invoice::Column::DueDate)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect();
+    let found = invoices_by_id(conn, org, invoice_ids.iter().copied()).await?;
     let mut invoices = Vec::new();
     for (index, id) in invoice_ids.iter().enumerate() {
         let position = index.to_string();
@@ -118,26 +135,25 @@ async fn check_invoices(
     let Some(first) = invoices.first() else {
         return Ok(None);
     };
-    if invoices
+    let customers: HashSet<Uuid> = invoices.iter().map(|invoice| invoice.customer_id).collect();
+    let one_customer = "a link is for one customer's invoices";
+    checks.check(
+        customers.len() > 1,
+        &["invoiceIds"],
+        "INVOICES_OF_DIFFERENT_CUSTOMERS",
+        one_customer,
+    );
+    let currencies: HashSet<&str> = invoices
         .iter()
-        .any(|invoice| invoice.customer_id != first.customer_id)
-    {
-        checks.add(FieldError::new(
-            &["invoiceIds"],
-            "INVOICES_OF_DIFFERENT_CUSTOMERS",
-            "a link is for one customer's invoices",
-        ));
-    }
-    if invoices
-        .iter()
-        .any(|invoice| invoice.currency != first.currency)
-    {
-        checks.add(FieldError::new(
-            &["invoiceIds"],
-            "CURRENCY_MISMATCH",
-            "a link is in one currency",
-        ));
-    }
+        .map(|invoice| invoice.currency.as_str())
+        .collect();
+    let one_currency = "a link is in one currency";
+    checks.check(
+        currencies.len() > 1,
+        &["invoiceIds"],
+        "CURRENCY_MISMATCH",
+        one_currency,
+    );
     if !checks.is_empty() {
         return Ok(None);
     }
@@ -150,28 +166,16 @@ async fn check_invoices(
         .ok()
         .filter(|balance| *balance <= MAX_MINOR)
     else {
-        checks.add(FieldError::new(
-            &["invoiceIds"],
-            "OUT_OF_RANGE",
-            format!(
-                "together the invoices owe more than one link can ask ({} at most)",
-                Money::from_minor(MAX_MINOR, currency).to_decimal()
-            ),
-        ));
+        let limit = Money::from_minor(MAX_MINOR, currency);
+        checks.add(too_much("invoiceIds", "OUT_OF_RANGE", limit));
         return Ok(None);
     };
     let amount = match amount {
         None => Money::from_minor(balance, currency),
         Some(amount) => match checks.take(rules::positive_amount(amount, currency, &["amount"])) {
             Some(money) if money.minor > balance => {
-                checks.add(FieldError::new(
-                    &["amount"],
-                    "AMOUNT_EXCEEDS_BALANCE",
-                    format!(
-                        "the invoices have {} left to pay",
-                        Money::from_minor(balance, currency).to_decimal()
-                    ),
-                ));
+                let left = Money::from_minor(balance, currency);
+                checks.add(too_much("amount", "AMOUNT_EXCEEDS_BALANCE", left));
                 return Ok(None);
             }
             Some(money) => money,
@@ -393,12 +397,7 @@ pub async fn cancel(app: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<paym
     viewer.require(Role::Collector)?;
     let org = viewer.organization_id;
     let txn = app.db.begin().await?;
-    let link = payment_link::Entity::find_in_org(id, org)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(&["id"], "NOT_FOUND", "no such payment link").into_error()
-        })?;
+    let link = link_for_input(&txn, org, id).await?;
     if link.status != PaymentLinkStatus::Active {
         return Err(FieldError::new(
             &["id"],
@@ -449,14 +448,7 @@ pub async fn by_token(app: &AppState, token: &str) -> AppResult<Option<PublicLin
     if !crate::domain::payment_link::looks_like_token(token) {
         return Ok(None);
     }
-    let Some(link) = payment_link::Entity::find()
-        .filter(payment_link::Column::Token.eq(token))
-        .one(app.db.reader())
-        .await?
-    else {
-        return Ok(None);
-    };
-    public_view(app, link).await.map(Some)
+    public_where(app, payment_link::Column::Token.eq(token)).await
 }
 
 /// The same view of a sandbox link, by the sandbox's id for it.
@@ -465,15 +457,26 @@ pub async fn by_provider_link(
     provider: &str,
     provider_link_id: &str,
 ) -> AppResult<Option<PublicLink>> {
-    let Some(link) = payment_link::Entity::find()
-        .filter(payment_link::Column::Provider.eq(provider))
-        .filter(payment_link::Column::ProviderLinkId.eq(provider_link_id))
+    let condition = sea_orm::Condition::all()
+        .add(payment_link::Column::Provider.eq(provider))
+        .add(payment_link::Column::ProviderLinkId.eq(provider_link_id));
+    public_where(app, condition).await
+}
+
+/// The public view of the link matching `condition` (any organization's: the caller holds a
+/// secret that names exactly one).
+async fn public_where(
+    app: &AppState,
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> AppResult<Option<PublicLink>> {
+    let found = payment_link::Entity::find()
+        .filter(condition)
         .one(app.db.reader())
-        .await?
-    else {
-        return Ok(None);
-    };
-    public_view(app, link).await.map(Some)
+        .await?;
+    match found {
+        Some(link) => public_view(app, link).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<PublicLink> {
@@ -527,12 +530,7 @@ pub async fn send(
         .take(rules::optional_email(email.as_deref(), &["email"]))
         .flatten();
     let txn = app.db.begin().await?;
-    let link = payment_link::Entity::find_in_org(id, org)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(&["id"], "NOT_FOUND", "no such payment link").into_error()
-        })?;
+    let link = link_for_input(&txn, org, id).await?;
     let now = app.clock.now();
     checks.check(
         link.status != PaymentLinkStatus::Active || link.expires_at <= now,

@@ -118,17 +118,10 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
     let allocations = apply(&txn, org, payment_id, &plan, &locked, now).await?;
 
     let applied: i64 = plan.iter().map(|a| a.amount_minor).sum();
-    let numbers: Vec<&str> = plan
-        .iter()
-        .filter_map(|a| {
-            locked
-                .get(&a.invoice_id)
-                .map(|invoice| invoice.number.as_str())
-        })
-        .collect();
+    let (numbers, single) = touched(&plan, &locked);
     let entry = Entry {
         customer_id: input.customer_id,
-        invoice_id: (plan.len() == 1).then(|| plan[0].invoice_id),
+        invoice_id: single,
         kind: ActivityKind::PaymentRecorded,
         note: reference,
         data: json!({
@@ -321,6 +314,24 @@ pub async fn apply(
         );
     }
     Ok(written)
+}
+
+/// The numbers of the invoices a plan touches, and the invoice when it is only one (the activity
+/// then belongs to it too).
+pub fn touched<'a>(
+    plan: &[Allocation],
+    locked: &'a HashMap<Uuid, invoice::Model>,
+) -> (Vec<&'a str>, Option<Uuid>) {
+    let numbers = plan
+        .iter()
+        .filter_map(|part| locked.get(&part.invoice_id))
+        .map(|invoice| invoice.number.as_str())
+        .collect();
+    let single = match plan {
+        [only] => Some(only.invoice_id),
+        _ => None,
+    };
+    (numbers, single)
 }
 
 /// What each invoice still owes, in the order given (callers sort oldest due first).

@@ -132,13 +132,12 @@ pub fn required_note(text: &str, max: usize, field: &[&str]) -> Result<String, F
 }
 
 /// Like [`optional_text`], for notes, descriptions and addresses: newlines and tabs allowed.
-pub fn optional_note(
-    text: Option<&str>,
-    max: usize,
-    field: &[&str],
-) -> Result<Option<String>, FieldError> {
-    checked(text, max, field, Lines::Many)
+pub fn optional_note(text: Option<&str>, max: usize, f: &[&str]) -> NoteResult {
+    checked(text, max, f, Lines::Many)
 }
+
+/// What [`optional_note`] gives.
+pub type NoteResult = Result<Option<String>, FieldError>;
 
 /// A list filter's text (a search, a code): at most `max` characters and no control characters,
 /// or a BAD_REQUEST naming the filter.

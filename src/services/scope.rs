@@ -53,6 +53,21 @@ pub async fn customer_for_input(
     Ok(found)
 }
 
+/// The organization's invoices with these ids, by id.
+pub async fn invoices_by_id(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, invoice::Model>> {
+    Ok(invoice::Entity::in_org(organization)
+        .filter(invoice::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|invoice| (invoice.id, invoice))
+        .collect())
+}
+
 /// The organization's invoice with this id, locked for the rest of the transaction, or a
 /// NOT_FOUND on `id`.
 pub async fn invoice_for_update(
