@@ -10,14 +10,23 @@
 //! - [`auth`] — API tokens and the [`auth::Viewer`] they stand for; the token cache.
 //! - [`providers`] — the payment providers this instance offers (adapters in `integrations`).
 //! - [`db`] — connection pools for SQLite (WAL, a single writer beside many readers) and PostgreSQL.
-//! - [`domain`] — pure rules with no I/O: money and currencies, ids, invoice status, installments.
+//! - [`domain`] — pure rules with no I/O: money and currencies, ids, invoice status, allocation,
+//!   installments, and how a provider's callback is booked ([`domain::reconciliation`]).
 //! - [`entities`] — sea-orm entities, one file per table; never exposed as GraphQL types.
 //! - [`services`] — use cases; each owns its transaction and writes its activity-log row inside it.
-//! - [`graphql`] — the GraphQL schema: roots, types, errors.
-//! - [`http`] — axum routes without business logic: GraphQL endpoint, health checks.
-//! - [`jobs`] — background work beside the server: payment-link expiry.
+//! - [`graphql`] — the GraphQL schema: one query and one mutation root per area, merged; types,
+//!   inputs, payloads, connections, loaders and prefetching; the request guard; errors.
+//! - [`http`] — axum routes without business logic: GraphQL and GraphiQL, pay pages, the sandbox
+//!   bank, provider callbacks, health and metrics.
+//! - [`render`] — what pages and mail share: language, money formatting, escaping, the page shell.
+//! - [`mail`] — mail templates (Turkish and English) and the sender.
+//! - [`jobs`] — background work beside the server: the outbox worker and payment-link expiry.
+//! - [`metrics`] — Prometheus counters and gauges for `/metrics`.
 //! - [`clock`], [`error`], [`telemetry`] — time, the error type, tracing.
 //! - [`cli`] — the command-line interface the thin `main.rs` runs.
+//!
+//! Dependencies point one way: `http` and `graphql` use `services`, which use `domain`,
+//! `entities`, `auth` and the providers; `render` serves `http` and `mail` and uses neither.
 
 pub mod app;
 pub mod auth;
@@ -34,6 +43,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod providers;
+pub mod render;
 pub mod services;
 pub mod state;
 pub mod telemetry;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::entities::outbox::OutboxKind;
 use crate::state::AppState;
 
 /// Latency buckets in seconds, from a cache hit to a slow provider call.
@@ -108,8 +109,8 @@ pub async fn render(app: &AppState) -> String {
         Ok(depths) => {
             let now = app.clock.now();
             // Kinds with nothing waiting read zero rather than keeping their last value.
-            const KINDS: [&str; 1] = ["email"];
-            for kind in KINDS {
+            use sea_orm::Iterable as _;
+            for kind in OutboxKind::iter().map(OutboxKind::as_str) {
                 metrics::gauge!("tahsilat_outbox_depth", "kind" => kind).set(0.0);
                 metrics::gauge!("tahsilat_outbox_oldest_age_seconds", "kind" => kind).set(0.0);
             }
@@ -117,10 +118,9 @@ pub async fn render(app: &AppState) -> String {
                 let age = depth.oldest.map_or(0.0, |oldest| {
                     (now - oldest).num_milliseconds().max(0) as f64 / 1000.0
                 });
-                metrics::gauge!("tahsilat_outbox_depth", "kind" => depth.kind.clone())
-                    .set(depth.waiting as f64);
-                metrics::gauge!("tahsilat_outbox_oldest_age_seconds", "kind" => depth.kind)
-                    .set(age);
+                let kind = depth.kind.as_str();
+                metrics::gauge!("tahsilat_outbox_depth", "kind" => kind).set(depth.waiting as f64);
+                metrics::gauge!("tahsilat_outbox_oldest_age_seconds", "kind" => kind).set(age);
             }
         }
         Err(error) => {

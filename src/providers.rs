@@ -1,6 +1,10 @@
 //! The payment providers this instance offers, built once from the settings.
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use integrations::paytr::Paytr;
 use integrations::sandbox::Sandbox;
@@ -49,11 +53,9 @@ impl Providers {
 
     /// An enabled provider by name.
     pub fn get(&self, name: &str) -> Option<Arc<dyn PosProvider>> {
-        match name {
-            "sandbox" => self.sandbox.clone().map(|p| p as Arc<dyn PosProvider>),
-            "paytr" => self.paytr.clone().map(|p| p as Arc<dyn PosProvider>),
-            _ => None,
-        }
+        self.all()
+            .into_iter()
+            .find(|provider| provider.name() == name)
     }
 
     /// The provider used when a request names none (`TAHSILAT_DEFAULT_PROVIDER`), if any.
@@ -79,5 +81,44 @@ impl Providers {
     /// The sandbox bank, for its hosted page, which signs callbacks like an outside bank.
     pub fn sandbox(&self) -> Option<&Sandbox> {
         self.sandbox.as_deref()
+    }
+}
+
+/// How many refused callbacks one source address may leave a trace of: a burst, then a steady
+/// trickle. Past it, refusals are answered 429 and not written, so a flood of forgeries cannot
+/// fill the disk or keep the writer from real callbacks. Verified callbacks are never limited.
+pub struct RefusalLimiter(DefaultKeyedRateLimiter<IpAddr>);
+
+impl RefusalLimiter {
+    const PER_SECOND: u32 = 5;
+    const BURST: u32 = 50;
+
+    pub fn new() -> Self {
+        let quota = Quota::per_second(NonZeroU32::MIN.saturating_add(Self::PER_SECOND - 1))
+            .allow_burst(NonZeroU32::MIN.saturating_add(Self::BURST - 1));
+        Self(RateLimiter::keyed(quota))
+    }
+
+    pub fn allows(&self, source: Option<IpAddr>) -> bool {
+        // Without a known peer (a test calling the service directly), everything is kept.
+        source.is_none_or(|source| {
+            let allowed = self.0.check_key(&source).is_ok();
+            if self.0.len() > 100_000 {
+                self.0.retain_recent();
+            }
+            allowed
+        })
+    }
+}
+
+impl Default for RefusalLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for RefusalLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefusalLimiter")
     }
 }

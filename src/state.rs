@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
 use crate::providers::Providers;
-use crate::services::callbacks::RefusalLimiter;
+use crate::providers::RefusalLimiter;
 
 #[derive(Clone, Debug)]
 pub struct AppState {

@@ -7,9 +7,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub organization_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub payload: Json,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_error: Option<String>,
@@ -21,3 +21,38 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What an outbox row carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OutboxKind {
+    /// A mail, sent over SMTP or written as an .eml file.
+    #[sea_orm(string_value = "email")]
+    Email,
+}
+
+impl OutboxKind {
+    /// The stored name, for metrics labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Email => "email",
+        }
+    }
+}
+
+/// Where an outbox row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OutboxStatus {
+    /// Waiting for its next try.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Claimed by a worker under a lease; taken again when the lease runs out.
+    #[sea_orm(string_value = "sending")]
+    Sending,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// Given up after too many tries (logged).
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}

@@ -4,7 +4,7 @@
 //! - [`graphql`] — `POST /graphql` for an authenticated caller, `GET /graphql` GraphiQL (served
 //!   from the binary, no CDN);
 //! - [`pay`] — `/pay/{token}`, the customer's page; [`sandbox`] — the test bank's page, only
-//!   while the sandbox is on; both behind [`page_headers`] (CSP, no referrer, no caching);
+//!   while the sandbox is on; both behind `page_headers` (CSP, no referrer, no caching);
 //! - [`callbacks`] — `POST /callbacks/{provider}`, signed provider reports;
 //! - [`health`] — `/healthz`, `/readyz`, and `/metrics` in Prometheus text.
 
@@ -129,8 +129,8 @@ impl PageHeaders {
     fn new(app: &AppState) -> Self {
         // No scripts at all; the one inline style is allowed by its hash; forms go only to this
         // service and on to the hosted card pages of the providers that are on.
-        let style_hash =
-            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(pay::STYLE.as_bytes()));
+        let style_hash = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(crate::render::STYLE.as_bytes()));
         let mut form_action = vec!["'self'".to_owned()];
         form_action.extend(app.providers.hosted_origins());
         let policy = format!(

@@ -10,15 +10,16 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use integrations::PosProvider as _;
+use integrations::sandbox::Decision as BankDecision;
 use integrations::sandbox::SIGNATURE_HEADER;
-use integrations::sandbox::transformers::SandboxEvent;
 use serde::Deserialize;
 
 use super::HttpState;
-use super::pay::{Lang, escape, format_money, page, test_banner};
 use crate::domain::installments::option;
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
+use crate::render::{Lang, escape, format_money, page, test_banner};
 use crate::services::payment_links::{self, PublicLink};
 use crate::services::rules::stored_currency;
 
@@ -53,7 +54,8 @@ fn charge(state: &HttpState, view: &PublicLink, installments: u32) -> Option<(Mo
 }
 
 async fn find(state: &HttpState, id: &str) -> Option<PublicLink> {
-    payment_links::by_provider_link(&state.app, "sandbox", id)
+    let bank = state.app.providers.sandbox()?;
+    payment_links::by_provider_link(&state.app, bank.name(), id)
         .await
         .ok()
         .flatten()
@@ -120,31 +122,23 @@ pub async fn decide(
     let Some((_, total)) = charge(&state, &view, decision.installments) else {
         return back;
     };
-    let approved = decision.action == "approve";
-    let event = SandboxEvent {
-        id: format!("evt_{}", uuid::Uuid::now_v7().simple()),
-        kind: if approved {
-            "payment.succeeded"
-        } else {
-            "payment.failed"
-        }
-        .to_owned(),
-        link_id: id,
-        transaction_id: format!("sbx_txn_{}", uuid::Uuid::now_v7().simple()),
-        amount: total.to_decimal().to_string(),
-        currency: total.currency.code().to_owned(),
-        installment_count: decision.installments,
-        failure_reason: (!approved).then(|| "Sandbox: declined by the payer".to_owned()),
+    let charged = total.to_decimal().to_string();
+    let choice = BankDecision {
+        provider_link_id: &id,
+        approved: decision.action == "approve",
+        charged: &charged,
+        currency: total.currency.code(),
+        installments: decision.installments,
     };
-    let Ok(body) = serde_json::to_vec(&event) else {
+    let Ok((body, signature)) = bank.signed_callback(&choice, state.app.clock.now().timestamp())
+    else {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not build the callback",
         )
             .into_response();
     };
-    let signature = bank.sign(state.app.clock.now().timestamp(), &body);
-    let url = format!("{}/callbacks/sandbox", state.app.config.public_url);
+    let url = format!("{}/callbacks/{}", state.app.config.public_url, bank.name());
     // The bank tells the shop first, then sends the payer back; like a real one, it retries a
     // callback that was not acknowledged.
     for attempt in 0..3 {

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Mail;
 use crate::domain::money::Money;
-use crate::http::pay::{Lang, escape, format_money};
+use crate::render::{Lang, escape, format_money};
 
 /// One invoice line of a payment-link mail.
 pub struct InvoiceLine {

@@ -15,11 +15,9 @@
 //! 5. success is answered only after commit; a database error answers 5xx so the provider retries.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use integrations::{Answer, CallbackError, CallbackEvent, LinkRef, PosProvider, ReportedAmount};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -92,45 +90,6 @@ pub struct Delivery<'a> {
     pub body: &'a [u8],
     /// The connection's peer, when known.
     pub source: Option<IpAddr>,
-}
-
-/// How many refused callbacks one source address may leave a trace of: a burst, then a steady
-/// trickle. Past it, refusals are answered 429 and not written, so a flood of forgeries cannot
-/// fill the disk or keep the writer from real callbacks. Verified callbacks are never limited.
-pub struct RefusalLimiter(DefaultKeyedRateLimiter<IpAddr>);
-
-impl RefusalLimiter {
-    const PER_SECOND: u32 = 5;
-    const BURST: u32 = 50;
-
-    pub fn new() -> Self {
-        let quota = Quota::per_second(NonZeroU32::MIN.saturating_add(Self::PER_SECOND - 1))
-            .allow_burst(NonZeroU32::MIN.saturating_add(Self::BURST - 1));
-        Self(RateLimiter::keyed(quota))
-    }
-
-    fn allows(&self, source: Option<IpAddr>) -> bool {
-        // Without a known peer (a test calling the service directly), everything is kept.
-        source.is_none_or(|source| {
-            let allowed = self.0.check_key(&source).is_ok();
-            if self.0.len() > 100_000 {
-                self.0.retain_recent();
-            }
-            allowed
-        })
-    }
-}
-
-impl Default for RefusalLimiter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Debug for RefusalLimiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RefusalLimiter")
-    }
 }
 
 /// Handles one callback and returns the answer the provider expects.

@@ -16,15 +16,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
-use crate::entities::outbox;
+use crate::entities::outbox::{self, OutboxKind, OutboxStatus};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mail;
 use crate::state::AppState;
 
-pub const PENDING: &str = "pending";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
 /// How long a claimed row is left to its worker before another may take it.
 const LEASE: Duration = Duration::minutes(5);
 /// After this many failed tries a row is given up (and logged) instead of retried.
@@ -43,9 +39,9 @@ pub async fn enqueue_mail(
     outbox::ActiveModel {
         id: Set(id),
         organization_id: Set(Some(organization.0)),
-        kind: Set("email".to_owned()),
+        kind: Set(OutboxKind::Email),
         payload: Set(payload),
-        status: Set(PENDING.to_owned()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_error: Set(None),
@@ -60,19 +56,19 @@ pub async fn enqueue_mail(
 /// Work waiting to go out, per kind: how many rows and when the oldest was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Depth {
-    pub kind: String,
+    pub kind: OutboxKind,
     pub waiting: i64,
     pub oldest: Option<DateTime<Utc>>,
 }
 
 /// The outbox's depth per kind (pending or being sent), for `/metrics`.
 pub async fn depth(conn: &impl ConnectionTrait) -> AppResult<Vec<Depth>> {
-    let rows: Vec<(String, i64, Option<DateTime<Utc>>)> = outbox::Entity::find()
+    let rows: Vec<(OutboxKind, i64, Option<DateTime<Utc>>)> = outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Kind)
         .column_as(outbox::Column::Id.count(), "waiting")
         .column_as(outbox::Column::CreatedAt.min(), "oldest")
-        .filter(outbox::Column::Status.is_in([PENDING, SENDING]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Pending, OutboxStatus::Sending]))
         .group_by(outbox::Column::Kind)
         .into_tuple()
         .all(conn)
@@ -98,7 +94,7 @@ pub async fn deliver_due(app: &AppState, limit: u64) -> AppResult<usize> {
     let now = app.clock.now();
     let txn = app.db.begin().await?;
     let claimed = outbox::Entity::find()
-        .filter(outbox::Column::Status.is_in([PENDING, SENDING]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Pending, OutboxStatus::Sending]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(limit)
@@ -109,7 +105,10 @@ pub async fn deliver_due(app: &AppState, limit: u64) -> AppResult<usize> {
         return Ok(0);
     }
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(SENDING))
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(sea_orm::ActiveEnum::to_value(&OutboxStatus::Sending)),
+        )
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + LEASE))
         .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
         .filter(outbox::Column::Id.is_in(claimed.iter().map(|row| row.id)))
@@ -132,7 +131,7 @@ pub async fn deliver_due(app: &AppState, limit: u64) -> AppResult<usize> {
         update.updated_at = Set(now);
         match outcome {
             Ok(()) => {
-                update.status = Set(SENT.to_owned());
+                update.status = Set(OutboxStatus::Sent);
                 update.last_error = Set(None);
                 delivered += 1;
             }
@@ -142,10 +141,10 @@ pub async fn deliver_due(app: &AppState, limit: u64) -> AppResult<usize> {
                 update.last_error = Set(Some(error.chars().take(1_000).collect()));
                 if attempts >= MAX_ATTEMPTS {
                     tracing::error!(outbox_id = %row.id, attempts, "giving up on a mail");
-                    update.status = Set(FAILED.to_owned());
+                    update.status = Set(OutboxStatus::Failed);
                 } else {
                     tracing::warn!(outbox_id = %row.id, attempts, "mail not delivered; will retry");
-                    update.status = Set(PENDING.to_owned());
+                    update.status = Set(OutboxStatus::Pending);
                     update.next_attempt_at = Set(now + backoff(row.attempts));
                 }
             }

@@ -164,7 +164,10 @@ async fn smtp_outage(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(failed, "the worker never tried");
-    assert_eq!(outbox().await[0].status, "pending");
+    assert_eq!(
+        outbox().await[0].status,
+        tahsilat::entities::outbox::OutboxStatus::Pending
+    );
 
     // The server comes back; once the retry is due, the mail goes, once.
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -183,7 +186,10 @@ async fn smtp_outage(backend: Backend) {
         1,
         "delivered more than once"
     );
-    assert_eq!(outbox().await[0].status, "sent");
+    assert_eq!(
+        outbox().await[0].status,
+        tahsilat::entities::outbox::OutboxStatus::Sent
+    );
     let message = received.lock().unwrap()[0].replace("=\n", "");
     assert!(
         message.contains(&url) || message.contains(&url.replace('=', "=3D")),

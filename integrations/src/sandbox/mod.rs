@@ -29,7 +29,47 @@ pub struct Sandbox {
     public_url: String,
 }
 
+/// What the payer chose on the sandbox bank's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision<'a> {
+    /// The bank's id of the link (`sbx_…`).
+    pub provider_link_id: &'a str,
+    pub approved: bool,
+    /// What the card is charged, as decimal text ("1313.03").
+    pub charged: &'a str,
+    pub currency: &'a str,
+    pub installments: u32,
+}
+
 impl Sandbox {
+    /// The callback the bank posts for `decision`: the JSON body, and the `Sandbox-Signature`
+    /// header over it at `timestamp`, exactly as an outside bank would send them.
+    pub fn signed_callback(
+        &self,
+        decision: &Decision<'_>,
+        timestamp: i64,
+    ) -> Result<(Vec<u8>, String), serde_json::Error> {
+        let event = SandboxEvent {
+            id: format!("evt_{}", uuid::Uuid::now_v7().simple()),
+            kind: if decision.approved {
+                "payment.succeeded"
+            } else {
+                "payment.failed"
+            }
+            .to_owned(),
+            link_id: decision.provider_link_id.to_owned(),
+            transaction_id: format!("sbx_txn_{}", uuid::Uuid::now_v7().simple()),
+            amount: decision.charged.to_owned(),
+            currency: decision.currency.to_owned(),
+            installment_count: decision.installments,
+            failure_reason: (!decision.approved)
+                .then(|| "Sandbox: declined by the payer".to_owned()),
+        };
+        let body = serde_json::to_vec(&event)?;
+        let signature = self.sign(timestamp, &body);
+        Ok((body, signature))
+    }
+
     pub fn new(current: SecretString, previous: Option<SecretString>, public_url: &str) -> Self {
         Self {
             secrets: std::iter::once(current).chain(previous).collect(),
@@ -196,6 +236,30 @@ mod tests {
                 assert_eq!(event_key, "evt_1");
                 assert_eq!(charged.unwrap().value.to_string(), "1313.03");
                 assert_eq!(installment_count, Some(6));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_banks_own_callbacks_verify() {
+        let bank = Sandbox::new(SecretString::from("s3cret"), None, "http://localhost");
+        let now = Utc::now();
+        let decision = Decision {
+            provider_link_id: "sbx_abc",
+            approved: false,
+            charged: "10.00",
+            currency: "TRY",
+            installments: 1,
+        };
+        let (body, signature) = bank.signed_callback(&decision, now.timestamp()).unwrap();
+        match bank
+            .verify_callback(&headers(signature), &body, now)
+            .unwrap()
+        {
+            CallbackEvent::Failed { link, reason, .. } => {
+                assert_eq!(link, LinkRef::ProviderLinkId("sbx_abc".into()));
+                assert!(reason.contains("declined"));
             }
             other => panic!("{other:?}"),
         }
