@@ -66,6 +66,18 @@ on_both_databases! {
         run(&app, &team.admin, "createUser", json!({"input": {"email": "yeni@ornek.com.tr", "name": "Yeni Tahsildar", "role": "COLLECTOR"}}), &mut ran).await;
         let options = run(&app, &team.viewer, "installmentOptions", json!({"amount": "1250.50", "currency": "TRY"}), &mut ran).await;
         assert_eq!(options.as_array().unwrap().len(), 6);
+        run(&app, &team.manager, "updateInvoice", json!({"input": {"id": invoice, "dueDate": "2026-12-01", "externalRef": "ERP-1"}}), &mut ran).await;
+        let payments = run(&app, &team.viewer, "payments", json!({"filter": {"customerId": customer}}), &mut ran).await;
+        assert_eq!(payments["totalCount"], 1);
+        let links = run(&app, &team.viewer, "paymentLinks", json!({"filter": {"status": ["ACTIVE"]}}), &mut ran).await;
+        assert_eq!(links["totalCount"], 1);
+        let made = run(&app, &team.collector, "createApiToken", json!({"input": {"name": "Excel"}}), &mut ran).await;
+        let tokens = run(&app, &team.collector, "apiTokens", json!({}), &mut ran).await;
+        assert_eq!(tokens.as_array().unwrap().len(), 2);
+        run(&app, &team.collector, "revokeApiToken", json!({"input": {"id": made["apiToken"]["id"]}}), &mut ran).await;
+        let users = run(&app, &team.manager, "users", json!({}), &mut ran).await;
+        let viewer = users.as_array().unwrap().iter().find(|user| user["role"] == "VIEWER").unwrap()["id"].clone();
+        run(&app, &team.admin, "deactivateUser", json!({"input": {"id": viewer}}), &mut ran).await;
 
         let files: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations"))
             .unwrap()
