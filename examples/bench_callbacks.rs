@@ -47,6 +47,7 @@ fn start_server(url: &str, port: u16) -> Result<Child, Box<dyn Error>> {
         .arg("serve")
         .env("TAHSILAT_DATABASE_URL", url)
         .env("TAHSILAT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TAHSILAT_SANDBOX", "on")
         .env("TAHSILAT_SANDBOX_SECRET", SECRET)
         .env("TAHSILAT_DATABASE_MAX_CONNECTIONS", "8")
         .env("RUST_LOG", "warn")

@@ -189,6 +189,38 @@ mod tests {
         }
     }
 
+    /// Property: every amount up to the cap, at every count and any rate the table may hold
+    /// (0–100 %), has a total that fits, installments that sum to it, and nothing negative.
+    #[test]
+    fn amounts_up_to_the_cap_never_overflow() {
+        use crate::domain::money::MAX_MINOR;
+        let mut seed = 0xCA9_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let edges = [1, 2, 99, MAX_MINOR - 1, MAX_MINOR];
+        for round in 0..20_000 {
+            let amount = match edges.get(round) {
+                Some(edge) => *edge,
+                None => (next() % MAX_MINOR as u64) as i64 + 1,
+            };
+            let count = (next() % 12) as u32 + 1;
+            let rate = Decimal::new((next() % 10_001) as i64, 2);
+            let option = option(Money::from_minor(amount, Currency::TRY), count, rate)
+                .unwrap_or_else(|error| panic!("{amount} × {count} at {rate}: {error}"));
+            assert!(option.total.minor >= amount && option.total.minor <= 2 * MAX_MINOR);
+            assert!(option.per_installment.minor >= 0);
+            assert_eq!(
+                option.first_installment.minor
+                    + i64::from(count - 1) * option.per_installment.minor,
+                option.total.minor
+            );
+        }
+    }
+
     #[test]
     fn options_stop_at_the_links_maximum() {
         let rates = InstallmentRates::parse("1:0,2:3,3:4,6:7").unwrap();

@@ -322,6 +322,39 @@ mod tests {
         ));
     }
 
+    /// Property: any sum of capped amounts kept as a `MoneySum` reads back exactly, and every
+    /// capped amount converts to and from its decimal form without loss.
+    #[test]
+    fn capped_amounts_and_their_sums_are_exact() {
+        let mut seed = 0x5A5A_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut sum: i128 = 0;
+        for _ in 0..20_000 {
+            let minor = (next() % (2 * MAX_MINOR as u64 + 1)) as i64 - MAX_MINOR;
+            let money = Money::from_minor(minor, Currency::TRY);
+            assert_eq!(
+                Money::from_decimal(money.to_decimal(), Currency::TRY),
+                Ok(money)
+            );
+            sum += i128::from(minor.abs());
+        }
+        // Far past i64 as well: 100,000 invoices at the cap.
+        for total in [sum, i128::from(MAX_MINOR) * 100_000] {
+            let kept = MoneySum {
+                minor: total,
+                currency: Currency::TRY,
+            };
+            let text = kept.to_decimal().to_string();
+            let (whole, cents) = text.split_once('.').unwrap();
+            assert_eq!(format!("{whole}{cents}").parse::<i128>().unwrap(), total);
+        }
+    }
+
     #[test]
     fn rounding_is_half_away_from_zero() {
         assert_eq!(round_to_minor(dec("131302.5")), Some(131_303));

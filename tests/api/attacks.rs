@@ -475,3 +475,24 @@ on_both_databases! {
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_ask_for_https_only_when_served_over_https() {
+    for (public_url, hsts) in [("https://odeme.example.com.tr", true), ("", false)] {
+        let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+        let settings: Vec<(&str, &str)> = if public_url.is_empty() {
+            Vec::new()
+        } else {
+            vec![("TAHSILAT_PUBLIC_URL", public_url)]
+        };
+        let app = TestApp::spawn_configured(database, &settings).await;
+        let (status, headers, _) =
+            pay_page(&app, &app.url("/pay/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await;
+        assert_eq!(status, 404);
+        assert_eq!(
+            headers.contains_key("strict-transport-security"),
+            hsts,
+            "{public_url:?}"
+        );
+    }
+}
