@@ -52,7 +52,7 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
     fetcher,
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: true,
-    defaultHeaders: '{ "Authorization": "Bearer tsk_…" }',
+    defaultHeaders: '{ "Authorization": "Bearer PASTE-YOUR-TOKEN-HERE" }',
   }),
 );
 "#;

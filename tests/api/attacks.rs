@@ -409,6 +409,9 @@ with_the_bank! {
             assert!(response.bytes().await.unwrap().len() > 100, "{asset}");
         }
         assert_eq!(app.client.get(app.url("/graphql/assets/../Cargo.toml")).send().await.unwrap().status(), 404);
+        // Browsers refuse header values outside ISO-8859-1, so the placeholder must be ASCII.
+        let init = app.client.get(app.url("/graphql/assets/init.js")).send().await.unwrap().text().await.unwrap();
+        assert!(init.is_ascii(), "{init}");
     }
 }
 
