@@ -161,13 +161,7 @@ mod tests {
     /// the amount with interest rounded half away from zero.
     #[test]
     fn installments_always_sum_to_the_total() {
-        let mut seed = 0x5EED_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::domain::xorshift(0x5EED_u64);
         for _ in 0..20_000 {
             let amount = (next() % 10_000_000_000) as i64 + 1;
             let count = (next() % 12) as u32 + 1;
@@ -194,13 +188,7 @@ mod tests {
     #[test]
     fn amounts_up_to_the_cap_never_overflow() {
         use crate::domain::money::MAX_MINOR;
-        let mut seed = 0xCA9_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::domain::xorshift(0xCA9_u64);
         let edges = [1, 2, 99, MAX_MINOR - 1, MAX_MINOR];
         for round in 0..20_000 {
             let amount = match edges.get(round) {

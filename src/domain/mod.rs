@@ -11,3 +11,15 @@ pub mod payment;
 pub mod payment_link;
 pub mod reconciliation;
 pub mod role;
+
+/// A small deterministic generator for the property tests: the same cases on every run.
+#[cfg(test)]
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

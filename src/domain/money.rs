@@ -326,13 +326,7 @@ mod tests {
     /// capped amount converts to and from its decimal form without loss.
     #[test]
     fn capped_amounts_and_their_sums_are_exact() {
-        let mut seed = 0x5A5A_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::domain::xorshift(0x5A5A_u64);
         let mut sum: i128 = 0;
         for _ in 0..20_000 {
             let minor = (next() % (2 * MAX_MINOR as u64 + 1)) as i64 - MAX_MINOR;

@@ -421,13 +421,7 @@ mod tests {
     /// amount below it) and the link is paid only when its amount arrived.
     #[test]
     fn no_report_loses_money_or_pays_a_link_for_less() {
-        let mut seed = 0xC0FFEE_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::domain::xorshift(0xC0FFEE_u64);
         for _ in 0..20_000 {
             let amount = (next() % 1_000_000_000_000_000) as i64 + 1;
             let max = (next() % 12) as u32 + 1;
@@ -441,7 +435,7 @@ mod tests {
             let report = Report {
                 charged: lira(charged),
                 installment_count: Some(count),
-                count_signed: next() % 2 == 0,
+                count_signed: next().is_multiple_of(2),
             };
             let booking = book(&terms(amount, max), &options, &report);
             assert!(booking.amount.minor <= booking.charged.minor.max(0));

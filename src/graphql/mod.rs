@@ -3,6 +3,7 @@
 //! Resolvers parse input, call a service and shape its answer; they hold no business rules and
 //! never expose sea-orm models directly.
 
+pub mod area;
 pub mod connection;
 pub mod context;
 pub mod errors;

@@ -39,16 +39,7 @@ impl ScalarType for Decimal {
 
 /// Plain decimal notation only: optional minus, digits, optional fraction.
 fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let plain = !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.bytes().all(|b| b.is_ascii_digit())
-        && fraction.is_empty() != digits.contains('.');
-    if !plain {
-        return None;
-    }
-    rust_decimal::Decimal::from_str_exact(text).ok()
+    integrations::parse_plain_decimal(text)
 }
 
 use crate::domain::invoice::{MAX_DATE, MIN_DATE};

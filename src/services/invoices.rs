@@ -368,13 +368,7 @@ mod tests {
     /// engines), summing the parts and joining them gives the exact sum, negatives included.
     #[test]
     fn split_sums_join_to_the_exact_total() {
-        let mut seed = 0xB0B_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::domain::xorshift(0xB0B_u64);
         for _ in 0..2_000 {
             let balances: Vec<i64> = (0..(next() % 50))
                 .map(|_| (next() % 2_000_000_000_000_001) as i64 - 1_000_000_000_000_000)

@@ -81,30 +81,6 @@ on_both_databases! {
     }
 }
 
-/// Each scenario on SQLite and PostgreSQL, with the sandbox bank's secret known to the test.
-macro_rules! with_the_bank {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports, reason = "each scenario uses a different part of the prelude")]
-            use super::*;
-
-            async fn scenario($app: TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                scenario(crate::callbacks::spawn(Backend::Sqlite).await.unwrap()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = crate::callbacks::spawn(Backend::Postgres).await {
-                    scenario(app).await;
-                }
-            }
-        }
-    )*};
-}
-
 use crate::callbacks::{INVOICE, LINK, LINK_STATE, bank, event, link, post, send};
 use crate::collections::{create_customer, create_invoice, mutate};
 use crate::helpers::{Backend, TestDatabase};
@@ -135,7 +111,8 @@ async fn one_invoice_customer(app: &TestApp, team: &Team, total: &str) -> (Strin
     (customer, invoice)
 }
 
-with_the_bank! {
+on_both_databases! {
+    with crate::callbacks::spawn;
     async fn a_link_never_takes_what_was_paid_another_way(app) {
         let team = Team::new(&app, "acme").await;
         let (customer, invoice) = one_invoice_customer(&app, &team, "100.00").await;
@@ -374,7 +351,8 @@ async fn the_sandbox_is_off_unless_asked_for() {
     assert!(!config.sandbox_enabled);
 }
 
-with_the_bank! {
+on_both_databases! {
+    with crate::callbacks::spawn;
     async fn sandbox_payments_say_they_are_tests(app) {
         let team = Team::new(&app, "acme").await;
         let (_, invoice) = one_invoice_customer(&app, &team, "100.00").await;

@@ -11,9 +11,10 @@ use tahsilat::config::Config;
 use tahsilat::state::AppState;
 use tokio::sync::oneshot;
 
-/// Runs one scenario as two tests, `sqlite` and `postgres`.
+/// Runs one scenario as two tests, `sqlite` and `postgres`. `with SPAWN;` first starts the app
+/// through `SPAWN(Backend) -> Option<TestApp>` instead of the default settings.
 macro_rules! on_both_databases {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+    (with $spawn:path; $(async fn $name:ident($app:ident) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports, reason = "each scenario uses a different part of the prelude")]
             use super::*;
@@ -23,17 +24,24 @@ macro_rules! on_both_databases {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                scenario(TestApp::spawn(Backend::Sqlite).await).await;
+                let app = $spawn(Backend::Sqlite).await.expect("SQLite is always available");
+                scenario(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = TestApp::spawn_or_skip(Backend::Postgres).await {
+                if let Some(app) = $spawn(Backend::Postgres).await {
                     scenario(app).await;
                 }
             }
         }
     )*};
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        on_both_databases! {
+            with crate::helpers::TestApp::spawn_or_skip;
+            $(async fn $name($app) $body)*
+        }
+    };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

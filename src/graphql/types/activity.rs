@@ -6,32 +6,15 @@ use super::id;
 use super::invoice::Invoice;
 use super::user::User;
 use crate::entities::activity;
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
 use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
 
 #[allow(
     unused_imports,
-    reason = "the area roots below share one set of imports"
+    reason = "the area roots share one prelude; each uses part"
 )]
-use crate::graphql::{
-    connection::*,
-    inputs::*,
-    mutation::{change, input_id},
-    payloads::*,
-    prefetch,
-    query::{MAX_SEARCH, filter_id},
-    types::parse_id,
-};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
-use crate::services::{activities, customers, invoices, payment_links, payments, rules};
+use crate::graphql::area::*;
 
 /// One entry of the activity log: who did what, for which customer, when.
 pub struct Activity(pub activity::Model);

@@ -10,10 +10,6 @@ use crate::entities::{contact, customer};
 use crate::graphql::connection::{
     ACTIVITIES_OF_CUSTOMER, ActivityConnection, INVOICES_OF_CUSTOMER, InvoiceConnection, nested,
 };
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
 use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
@@ -21,22 +17,9 @@ use crate::services::rules::stored_currency;
 
 #[allow(
     unused_imports,
-    reason = "the area roots below share one set of imports"
+    reason = "the area roots share one prelude; each uses part"
 )]
-use crate::graphql::{
-    connection::*,
-    inputs::*,
-    mutation::{change, input_id},
-    payloads::*,
-    prefetch,
-    query::{MAX_SEARCH, filter_id},
-    types::parse_id,
-};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
-use crate::services::{activities, customers, invoices, payment_links, payments, rules};
+use crate::graphql::area::*;
 
 /// A company (or person) that owes money.
 pub struct Customer(pub customer::Model);

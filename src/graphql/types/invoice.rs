@@ -12,10 +12,6 @@ use crate::domain::money::Money as DomainMoney;
 use crate::entities::invoice;
 use crate::error::AppResult;
 use crate::graphql::connection::{ACTIVITIES_OF_INVOICE, ActivityConnection, nested};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
 use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::prefetch;
@@ -24,21 +20,9 @@ use crate::services::rules::stored_currency;
 
 #[allow(
     unused_imports,
-    reason = "the area roots below share one set of imports"
+    reason = "the area roots share one prelude; each uses part"
 )]
-use crate::graphql::{
-    connection::*,
-    inputs::*,
-    mutation::{change, input_id},
-    payloads::*,
-    query::{MAX_SEARCH, filter_id},
-    types::parse_id,
-};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
-use crate::services::{activities, customers, invoices, payment_links, payments, rules};
+use crate::graphql::area::*;
 
 /// A bill a customer owes.
 pub struct Invoice(pub invoice::Model);

@@ -9,10 +9,6 @@ use super::user::User;
 use crate::domain::money::{Currency, Money as DomainMoney};
 use crate::entities::{payment, payment_allocation};
 use crate::error::AppResult;
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
 use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::prefetch;
@@ -21,21 +17,9 @@ use crate::services::rules::stored_currency;
 
 #[allow(
     unused_imports,
-    reason = "the area roots below share one set of imports"
+    reason = "the area roots share one prelude; each uses part"
 )]
-use crate::graphql::{
-    connection::*,
-    inputs::*,
-    mutation::{change, input_id},
-    payloads::*,
-    query::{MAX_SEARCH, filter_id},
-    types::parse_id,
-};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
-use crate::services::{activities, customers, invoices, payment_links, payments, rules};
+use crate::graphql::area::*;
 
 /// Money received from a customer.
 pub struct Payment(pub payment::Model);

@@ -9,10 +9,6 @@ use crate::domain::installments::MAX_INSTALLMENTS;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::payment_link;
 use crate::error::{AppError, AppResult};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
 use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::{DateTime, Decimal};
@@ -20,22 +16,9 @@ use crate::services::rules::stored_currency;
 
 #[allow(
     unused_imports,
-    reason = "the area roots below share one set of imports"
+    reason = "the area roots share one prelude; each uses part"
 )]
-use crate::graphql::{
-    connection::*,
-    inputs::*,
-    mutation::{change, input_id},
-    payloads::*,
-    prefetch,
-    query::{MAX_SEARCH, filter_id},
-    types::parse_id,
-};
-#[allow(
-    unused_imports,
-    reason = "the area roots below share one set of imports"
-)]
-use crate::services::{activities, customers, invoices, payment_links, payments, rules};
+use crate::graphql::area::*;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::payment_link::PaymentLinkStatus")]
@@ -144,16 +127,7 @@ impl PaymentLink {
             .options(self.amount_money().gql()?, max)
             .map_err(|_| AppError::Internal("installment overflow".into()))
             .gql()?;
-        Ok(options
-            .into_iter()
-            .map(|option| InstallmentOption {
-                count: option.count,
-                rate_percent: Decimal(option.rate_percent),
-                total: option.total.into(),
-                per_installment: option.per_installment.into(),
-                first_installment: option.first_installment.into(),
-            })
-            .collect())
+        Ok(options.into_iter().map(InstallmentOption::from).collect())
     }
 
     async fn expires_at(&self) -> DateTime {
@@ -190,6 +164,18 @@ pub struct InstallmentOption {
     /// Each installment; the first may carry a few kuruş more (the remainder of the division).
     pub per_installment: Money,
     pub first_installment: Money,
+}
+
+impl From<crate::domain::installments::InstallmentOption> for InstallmentOption {
+    fn from(option: crate::domain::installments::InstallmentOption) -> Self {
+        Self {
+            count: option.count,
+            rate_percent: Decimal(option.rate_percent),
+            total: option.total.into(),
+            per_installment: option.per_installment.into(),
+            first_installment: option.first_installment.into(),
+        }
+    }
 }
 
 /// The payment links area's queries.
@@ -266,16 +252,7 @@ impl PaymentLinksQuery {
             .options(money, MAX_INSTALLMENTS)
             .map_err(|_| AppError::BadRequest("the amount is too large".into()))
             .gql()?;
-        Ok(options
-            .into_iter()
-            .map(|option| InstallmentOption {
-                count: option.count,
-                rate_percent: Decimal(option.rate_percent),
-                total: option.total.into(),
-                per_installment: option.per_installment.into(),
-                first_installment: option.first_installment.into(),
-            })
-            .collect())
+        Ok(options.into_iter().map(InstallmentOption::from).collect())
     }
 }
 
