@@ -106,7 +106,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://tahsilat.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PAYTR_API_BASE: &str = "https://www.paytr.com";
 pub const DEFAULT_INSTALLMENT_RATES: &str = "1:0,2:3,3:4,6:7,9:10,12:13";
-const KNOWN_PROVIDERS: [&str; 2] = ["sandbox", "paytr"];
+const SANDBOX: &str = integrations::sandbox::NAME;
+const PAYTR: &str = integrations::paytr::NAME;
+const KNOWN_PROVIDERS: [&str; 2] = [SANDBOX, PAYTR];
 
 /// Every variable the service reads, for the file's key check and the documentation.
 pub const VARIABLES: [&str; 19] = [
@@ -225,13 +227,13 @@ impl Config {
         let default_provider = match get("TAHSILAT_DEFAULT_PROVIDER") {
             Some(named) => {
                 match named.as_str() {
-                    "sandbox" if !sandbox_enabled => {
+                    SANDBOX if !sandbox_enabled => {
                         return Err(ConfigError::new(
                             "TAHSILAT_DEFAULT_PROVIDER",
                             "is sandbox, but TAHSILAT_SANDBOX is off; choose paytr or turn the sandbox on",
                         ));
                     }
-                    "paytr" if paytr.is_none() => {
+                    PAYTR if paytr.is_none() => {
                         return Err(ConfigError::new(
                             "TAHSILAT_DEFAULT_PROVIDER",
                             "is paytr, but TAHSILAT_PAYTR_MERCHANT_ID is not set",
@@ -332,9 +334,9 @@ impl Config {
 /// A real provider when one is configured, so nothing ever falls back to the sandbox by itself.
 fn default_provider_for(sandbox_enabled: bool, paytr_configured: bool) -> Option<String> {
     if paytr_configured {
-        Some("paytr".to_owned())
+        Some(PAYTR.to_owned())
     } else if sandbox_enabled {
-        Some("sandbox".to_owned())
+        Some(SANDBOX.to_owned())
     } else {
         None
     }

@@ -21,6 +21,9 @@ use crate::{
     PosProvider, ProviderError, ReportedAmount,
 };
 
+/// The provider's name in URLs, records and settings.
+pub const NAME: &str = "paytr";
+
 #[derive(Debug, Clone)]
 pub struct Paytr {
     merchant_id: String,
@@ -124,7 +127,7 @@ impl Paytr {
 #[async_trait::async_trait]
 impl PosProvider for Paytr {
     fn name(&self) -> &'static str {
-        "paytr"
+        NAME
     }
 
     fn requires_payer_email(&self) -> bool {

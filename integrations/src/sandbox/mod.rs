@@ -17,6 +17,9 @@ use crate::{
     ProviderError, ReportedAmount,
 };
 
+/// The provider's name in URLs, records and settings.
+pub const NAME: &str = "sandbox";
+
 /// How old a signature may be, in seconds.
 pub const TOLERANCE_SECONDS: i64 = 300;
 pub const SIGNATURE_HEADER: &str = "sandbox-signature";
@@ -95,7 +98,7 @@ impl Sandbox {
 #[async_trait::async_trait]
 impl PosProvider for Sandbox {
     fn name(&self) -> &'static str {
-        "sandbox"
+        NAME
     }
 
     fn is_test(&self) -> bool {
