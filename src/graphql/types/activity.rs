@@ -10,10 +10,6 @@ use crate::graphql::context::{ContextExt, load, load_required};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
 
-#[allow(
-    unused_imports,
-    reason = "the area roots share one prelude; each uses part"
-)]
 use crate::graphql::area::*;
 
 /// One entry of the activity log: who did what, for which customer, when.

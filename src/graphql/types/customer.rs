@@ -15,10 +15,6 @@ use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
 use crate::services::rules::stored_currency;
 
-#[allow(
-    unused_imports,
-    reason = "the area roots share one prelude; each uses part"
-)]
 use crate::graphql::area::*;
 
 /// A company (or person) that owes money.

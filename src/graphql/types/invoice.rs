@@ -18,10 +18,6 @@ use crate::graphql::prefetch;
 use crate::graphql::scalars::{Date, DateTime};
 use crate::services::rules::stored_currency;
 
-#[allow(
-    unused_imports,
-    reason = "the area roots share one prelude; each uses part"
-)]
 use crate::graphql::area::*;
 
 /// A bill a customer owes.

@@ -15,10 +15,6 @@ use crate::graphql::prefetch;
 use crate::graphql::scalars::DateTime;
 use crate::services::rules::stored_currency;
 
-#[allow(
-    unused_imports,
-    reason = "the area roots share one prelude; each uses part"
-)]
 use crate::graphql::area::*;
 
 /// Money received from a customer.

@@ -14,10 +14,6 @@ use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::services::rules::stored_currency;
 
-#[allow(
-    unused_imports,
-    reason = "the area roots share one prelude; each uses part"
-)]
 use crate::graphql::area::*;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
