@@ -45,6 +45,12 @@ pub enum ActivityKind {
     /// the link now asks what is owed.
     #[sea_orm(string_value = "PAYMENT_LINK_REPRICED")]
     PaymentLinkRepriced,
+    /// A dispute was opened on an invoice (it is marked disputed).
+    #[sea_orm(string_value = "DISPUTE_OPENED")]
+    DisputeOpened,
+    /// A dispute was resolved, upheld or rejected.
+    #[sea_orm(string_value = "DISPUTE_RESOLVED")]
+    DisputeResolved,
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
 }

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod allocation;
+pub mod dispute;
 pub mod ids;
 pub mod installments;
 pub mod invoice;

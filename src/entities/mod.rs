@@ -5,6 +5,7 @@ pub mod activity;
 pub mod api_token;
 pub mod contact;
 pub mod customer;
+pub mod dispute;
 pub mod invoice;
 pub mod organization;
 pub mod outbox;

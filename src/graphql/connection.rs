@@ -12,7 +12,7 @@ use super::errors::GqlResultExt;
 use super::loaders::{ChildCounts, ChildPages, Loaders};
 use super::prefetch;
 use super::types::{
-    activity::Activity, customer::Customer, invoice::Invoice, payment::Payment,
+    activity::Activity, customer::Customer, dispute::Dispute, invoice::Invoice, payment::Payment,
     payment_link::PaymentLink,
 };
 use crate::db::Db;
@@ -114,6 +114,7 @@ connection! {
     Activity => ActivityConnection, ActivityEdge;
     Payment => PaymentConnection, PaymentEdge;
     PaymentLink => PaymentLinkConnection, PaymentLinkEdge;
+    Dispute => DisputeConnection, DisputeEdge;
 }
 
 /// The loaders behind one kind of nested connection (a customer's invoices, an invoice's

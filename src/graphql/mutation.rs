@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::types::activity::ActivityMutation;
 use super::types::customer::CustomersMutation;
+use super::types::dispute::DisputesMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::parse_id;
 use super::types::payment::PaymentsMutation;
@@ -21,6 +22,7 @@ pub struct MutationRoot(
     PaymentsMutation,
     PaymentLinksMutation,
     ActivityMutation,
+    DisputesMutation,
     UsersMutation,
 );
 

@@ -24,7 +24,7 @@ use super::connection::{
     ACTIVITIES_OF_CUSTOMER, ACTIVITIES_OF_INVOICE, INVOICES_OF_CUSTOMER, Nested,
 };
 use super::loaders::{ById, ChildPages, Loaders};
-use crate::entities::{activity, customer, invoice, payment, payment_link, user};
+use crate::entities::{activity, customer, dispute, invoice, payment, payment_link, user};
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
 use crate::services::scope::OrgScoped;
@@ -232,6 +232,19 @@ const ACTIVITY_TO_ONE: &[ToOne<activity::Model>] = &[
     },
 ];
 
+const DISPUTE_TO_ONE: &[ToOne<dispute::Model>] = &[
+    ToOne {
+        field: "invoice",
+        key: |row| Some(row.invoice_id),
+        walk: invoices_by_id,
+    },
+    ToOne {
+        field: "openedBy",
+        key: |row| row.opened_by,
+        walk: users_by_id,
+    },
+];
+
 const PAYMENT_LINK_TO_ONE: &[ToOne<payment_link::Model>] = &[
     ToOne {
         field: "customer",
@@ -279,6 +292,14 @@ pub fn invoices<'a>(
                 .payment_link
                 .load_many(unique(joins.values().flatten().map(|join| join.link_id)))
                 .await?;
+        }
+        let selected = node.field("disputes");
+        if selected.exists() {
+            let found = loaders
+                .disputes_of_invoice
+                .load_many(ids.iter().copied())
+                .await?;
+            disputes(loaders, selected, found.into_values().flatten().collect()).await?;
         }
         nested_pages(loaders, &node, "activities", &ids, ACTIVITIES_OF_INVOICE).await?;
         Ok(())
@@ -372,6 +393,14 @@ pub fn payment_links<'a>(
         }
         Ok(())
     })
+}
+
+pub fn disputes<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<dispute::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move { to_one_all(loaders, &node, &rows, DISPUTE_TO_ONE).await })
 }
 
 pub fn activities<'a>(

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::types::activity::ActivityQuery;
 use super::types::customer::CustomersQuery;
+use super::types::dispute::DisputesQuery;
 use super::types::invoice::InvoicesQuery;
 use super::types::parse_id;
 use super::types::payment::PaymentsQuery;
@@ -20,6 +21,7 @@ pub struct QueryRoot(
     PaymentsQuery,
     PaymentLinksQuery,
     ActivityQuery,
+    DisputesQuery,
     UsersQuery,
 );
 

@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod callbacks;
 pub mod customers;
 pub mod demo;
+pub mod disputes;
 pub mod invoices;
 pub mod link_pricing;
 pub mod listing;

@@ -18,6 +18,7 @@ mod callbacks;
 mod cli;
 mod collections;
 mod demo;
+mod disputes;
 mod hardening;
 mod health;
 mod lists;

@@ -54,5 +54,9 @@ pub enum ActivityKind {
     /// changed): the provider's page was withdrawn and the link now asks what is owed; `data`
     /// holds the old and new amounts.
     PaymentLinkRepriced,
+    /// A dispute was opened on the invoice; `data` holds the dispute's id and reason.
+    DisputeOpened,
+    /// A dispute was resolved; `data` holds its id and outcome.
+    DisputeResolved,
     ReminderSent,
 }

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod customer;
+pub mod dispute;
 pub mod enums;
 pub mod invoice;
 pub mod money;
