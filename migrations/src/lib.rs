@@ -21,6 +21,7 @@ mod m20261123_000004_create_payment_links;
 mod m20261123_000005_create_activities_and_outbox;
 mod m20261125_000006_add_hardening_columns;
 mod m20261125_000007_create_disputes;
+mod m20261125_000008_create_tasks;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_activities_and_outbox::Migration),
             Box::new(m20261125_000006_add_hardening_columns::Migration),
             Box::new(m20261125_000007_create_disputes::Migration),
+            Box::new(m20261125_000008_create_tasks::Migration),
         ]
     }
 }

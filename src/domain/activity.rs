@@ -51,6 +51,12 @@ pub enum ActivityKind {
     /// A dispute was resolved, upheld or rejected.
     #[sea_orm(string_value = "DISPUTE_RESOLVED")]
     DisputeResolved,
+    /// A task was put on someone's worklist.
+    #[sea_orm(string_value = "TASK_CREATED")]
+    TaskCreated,
+    /// A task was done; `note` holds the outcome.
+    #[sea_orm(string_value = "TASK_COMPLETED")]
+    TaskCompleted,
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
 }

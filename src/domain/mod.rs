@@ -12,6 +12,7 @@ pub mod payment;
 pub mod payment_link;
 pub mod reconciliation;
 pub mod role;
+pub mod task;
 
 /// A small deterministic generator for the property tests: the same cases on every run.
 #[cfg(test)]

@@ -14,4 +14,6 @@ pub mod payment_allocation;
 pub mod payment_link;
 pub mod payment_link_invoice;
 pub mod provider_event;
+pub mod task;
+pub mod task_invoice;
 pub mod user;

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, contact, customer, dispute, invoice, organization, payment, payment_allocation,
-    payment_link, payment_link_invoice, user,
+    payment_link, payment_link_invoice, task_invoice, user,
 };
 use crate::error::AppError;
 use crate::services::activities;
@@ -257,6 +257,7 @@ pub struct Loaders {
     pub contacts_of_customer: DataLoader<Children<contact::Entity>, HashMapCache>,
     pub links_of_customer: DataLoader<Children<payment_link::Entity>, HashMapCache>,
     pub disputes_of_invoice: DataLoader<Children<dispute::Entity>, HashMapCache>,
+    pub invoices_of_task: DataLoader<Children<task_invoice::Entity>, HashMapCache>,
     pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub balances: DataLoader<BalancesLoader, HashMapCache>,
@@ -330,6 +331,13 @@ impl Loaders {
                 parent: payment_link::Column::CustomerId,
                 parent_of: |row| row.customer_id,
                 order: payment_link::Column::CreatedAt,
+            }),
+            invoices_of_task: batched(Children::<task_invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: task_invoice::Column::TaskId,
+                parent_of: |row| row.task_id,
+                order: task_invoice::Column::Id,
             }),
             disputes_of_invoice: batched(Children::<dispute::Entity> {
                 db: db.clone(),

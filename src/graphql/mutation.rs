@@ -11,6 +11,7 @@ use super::types::invoice::InvoicesMutation;
 use super::types::parse_id;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
+use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
 
 /// The schema's mutation root.
@@ -23,6 +24,7 @@ pub struct MutationRoot(
     PaymentLinksMutation,
     ActivityMutation,
     DisputesMutation,
+    TasksMutation,
     UsersMutation,
 );
 

@@ -24,7 +24,7 @@ use super::connection::{
     ACTIVITIES_OF_CUSTOMER, ACTIVITIES_OF_INVOICE, INVOICES_OF_CUSTOMER, Nested,
 };
 use super::loaders::{ById, ChildPages, Loaders};
-use crate::entities::{activity, customer, dispute, invoice, payment, payment_link, user};
+use crate::entities::{activity, customer, dispute, invoice, payment, payment_link, task, user};
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
 use crate::services::scope::OrgScoped;
@@ -245,6 +245,19 @@ const DISPUTE_TO_ONE: &[ToOne<dispute::Model>] = &[
     },
 ];
 
+const TASK_TO_ONE: &[ToOne<task::Model>] = &[
+    ToOne {
+        field: "customer",
+        key: |row| Some(row.customer_id),
+        walk: customers_by_id,
+    },
+    ToOne {
+        field: "assignee",
+        key: |row| row.assignee_id,
+        walk: users_by_id,
+    },
+];
+
 const PAYMENT_LINK_TO_ONE: &[ToOne<payment_link::Model>] = &[
     ToOne {
         field: "customer",
@@ -401,6 +414,29 @@ pub fn disputes<'a>(
     rows: Vec<dispute::Model>,
 ) -> BoxFuture<'a, AppResult<()>> {
     Box::pin(async move { to_one_all(loaders, &node, &rows, DISPUTE_TO_ONE).await })
+}
+
+pub fn tasks<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<task::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        to_one_all(loaders, &node, &rows, TASK_TO_ONE).await?;
+        let selected = node.field("invoices");
+        if selected.exists() {
+            let joins = loaders
+                .invoices_of_task
+                .load_many(unique(rows.iter().map(|row| row.id)))
+                .await?;
+            let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));
+            invoices_by_id(loaders, selected, invoice_ids).await?;
+        }
+        Ok(())
+    })
 }
 
 pub fn activities<'a>(

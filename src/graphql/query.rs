@@ -10,6 +10,7 @@ use super::types::invoice::InvoicesQuery;
 use super::types::parse_id;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
+use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
 
 /// The schema's query root.
@@ -22,6 +23,7 @@ pub struct QueryRoot(
     PaymentLinksQuery,
     ActivityQuery,
     DisputesQuery,
+    TasksQuery,
     UsersQuery,
 );
 

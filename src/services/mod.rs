@@ -16,4 +16,5 @@ pub mod payment_links;
 pub mod payments;
 pub mod rules;
 pub mod scope;
+pub mod tasks;
 pub mod users;

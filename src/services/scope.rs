@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, api_token, contact, customer, dispute, invoice, payment, payment_allocation,
-    payment_link, payment_link_invoice, user,
+    payment_link, payment_link_invoice, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -109,5 +109,7 @@ org_scoped!(
     payment_link,
     payment_link_invoice,
     activity,
-    dispute
+    dispute,
+    task,
+    task_invoice
 );

@@ -29,3 +29,4 @@ mod payment_links;
 mod paytr;
 mod schema;
 mod tenancy;
+mod worklist;

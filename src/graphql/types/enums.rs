@@ -58,5 +58,9 @@ pub enum ActivityKind {
     DisputeOpened,
     /// A dispute was resolved; `data` holds its id and outcome.
     DisputeResolved,
+    /// A task was put on someone's worklist; `data` holds its id, kind and due date.
+    TaskCreated,
+    /// A task was done; `note` holds the outcome.
+    TaskCompleted,
     ReminderSent,
 }
