@@ -179,9 +179,19 @@ async fn a_customer_pays_in_a_real_browser() {
         .await;
     driver.click("input[name=installments][value='3']").await;
     driver.click("button[type=submit]").await;
-    let bank = driver.source().await;
+    // The pay page carries the TEST banner too: wait for the bank's own buttons.
+    let mut bank = String::new();
+    for _ in 0..50 {
+        bank = driver.source().await;
+        if bank.contains("id=\"approve\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(
-        bank.contains("TEST") && (bank.contains("1.300,52 TL") || bank.contains("TRY 1,300.52")),
+        bank.contains("id=\"approve\"")
+            && bank.contains("TEST")
+            && (bank.contains("1.300,52 TL") || bank.contains("TRY 1,300.52")),
         "{bank}"
     );
     driver.click("#approve").await;

@@ -17,6 +17,7 @@ mod browser;
 mod callbacks;
 mod cli;
 mod collections;
+mod customer_details;
 mod demo;
 mod disputes;
 mod hardening;

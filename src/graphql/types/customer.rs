@@ -47,8 +47,14 @@ impl Customer {
         self.0.email.as_deref()
     }
 
+    /// E.164, e.g. +905321234567.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
+    }
+
+    /// `tr` or `en`: what the customer's mail, SMS and pay page are written in.
+    async fn language(&self) -> &str {
+        self.0.language.as_deref().unwrap_or("tr")
     }
 
     async fn address(&self) -> Option<&str> {
@@ -274,6 +280,7 @@ impl CustomersMutation {
                 payment_terms_days: input.payment_terms_days,
                 assigned_collector_id: input.assigned_collector_id.as_ref().map(input_id),
                 credit_limit: input.credit_limit.map(|limit| limit.0),
+                language: input.language,
             },
         )
         .await;
@@ -299,6 +306,7 @@ impl CustomersMutation {
             assigned_collector_id: change(input.assigned_collector_id, |id| input_id(&id)),
             credit_limit: change(input.credit_limit, |limit| limit.0),
             blocked: input.blocked,
+            language: change(input.language, |code| code),
         };
         let result = customers::update(&app.db, app.clock.as_ref(), viewer, changes).await;
         UpdateCustomerPayload::from_result(result.map(Customer))
