@@ -25,7 +25,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Customers::Table)
-                    .add_column(&mut string_null(Customers::Language, 2))
+                    .add_column(string_null(Customers::Language, 2))
                     .to_owned(),
             )
             .await
