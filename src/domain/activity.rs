@@ -57,6 +57,15 @@ pub enum ActivityKind {
     /// A task was done; `note` holds the outcome.
     #[sea_orm(string_value = "TASK_COMPLETED")]
     TaskCompleted,
+    /// A promise to pay was recorded (by a collector or by the customer).
+    #[sea_orm(string_value = "PROMISE_MADE")]
+    PromiseMade,
+    /// The promised amount arrived by the date (plus grace).
+    #[sea_orm(string_value = "PROMISE_KEPT")]
+    PromiseKept,
+    /// The date and grace days passed without the money; a task goes to the collector.
+    #[sea_orm(string_value = "PROMISE_BROKEN")]
+    PromiseBroken,
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
 }

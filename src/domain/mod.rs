@@ -10,6 +10,7 @@ pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod promise;
 pub mod reconciliation;
 pub mod role;
 pub mod task;

@@ -13,6 +13,8 @@ pub mod payment;
 pub mod payment_allocation;
 pub mod payment_link;
 pub mod payment_link_invoice;
+pub mod promise;
+pub mod promise_invoice;
 pub mod provider_event;
 pub mod task;
 pub mod task_invoice;

@@ -13,7 +13,7 @@ use super::loaders::{ChildCounts, ChildPages, Loaders};
 use super::prefetch;
 use super::types::{
     activity::Activity, customer::Customer, dispute::Dispute, invoice::Invoice, payment::Payment,
-    payment_link::PaymentLink,
+    payment_link::PaymentLink, promise::Promise,
 };
 use crate::db::Db;
 use crate::entities::{activity, invoice};
@@ -115,6 +115,7 @@ connection! {
     Payment => PaymentConnection, PaymentEdge;
     PaymentLink => PaymentLinkConnection, PaymentLinkEdge;
     Dispute => DisputeConnection, DisputeEdge;
+    Promise => PromiseConnection, PromiseEdge;
 }
 
 /// The loaders behind one kind of nested connection (a customer's invoices, an invoice's

@@ -11,6 +11,7 @@ use super::types::invoice::InvoicesMutation;
 use super::types::parse_id;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
+use super::types::promise::PromisesMutation;
 use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
 
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     ActivityMutation,
     DisputesMutation,
     TasksMutation,
+    PromisesMutation,
     UsersMutation,
 );
 

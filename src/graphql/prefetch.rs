@@ -24,7 +24,9 @@ use super::connection::{
     ACTIVITIES_OF_CUSTOMER, ACTIVITIES_OF_INVOICE, INVOICES_OF_CUSTOMER, Nested,
 };
 use super::loaders::{ById, ChildPages, Loaders};
-use crate::entities::{activity, customer, dispute, invoice, payment, payment_link, task, user};
+use crate::entities::{
+    activity, customer, dispute, invoice, payment, payment_link, promise, task, user,
+};
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
 use crate::services::scope::OrgScoped;
@@ -258,6 +260,12 @@ const TASK_TO_ONE: &[ToOne<task::Model>] = &[
     },
 ];
 
+const PROMISE_TO_ONE: &[ToOne<promise::Model>] = &[ToOne {
+    field: "customer",
+    key: |row| Some(row.customer_id),
+    walk: customers_by_id,
+}];
+
 const PAYMENT_LINK_TO_ONE: &[ToOne<payment_link::Model>] = &[
     ToOne {
         field: "customer",
@@ -430,6 +438,29 @@ pub fn tasks<'a>(
         if selected.exists() {
             let joins = loaders
                 .invoices_of_task
+                .load_many(unique(rows.iter().map(|row| row.id)))
+                .await?;
+            let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));
+            invoices_by_id(loaders, selected, invoice_ids).await?;
+        }
+        Ok(())
+    })
+}
+
+pub fn promises<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<promise::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        to_one_all(loaders, &node, &rows, PROMISE_TO_ONE).await?;
+        let selected = node.field("invoices");
+        if selected.exists() {
+            let joins = loaders
+                .invoices_of_promise
                 .load_many(unique(rows.iter().map(|row| row.id)))
                 .await?;
             let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));

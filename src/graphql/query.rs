@@ -10,6 +10,7 @@ use super::types::invoice::InvoicesQuery;
 use super::types::parse_id;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
+use super::types::promise::PromisesQuery;
 use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
 
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     ActivityQuery,
     DisputesQuery,
     TasksQuery,
+    PromisesQuery,
     UsersQuery,
 );
 

@@ -14,6 +14,7 @@ pub mod listing;
 pub mod outbox;
 pub mod payment_links;
 pub mod payments;
+pub mod promises;
 pub mod rules;
 pub mod scope;
 pub mod tasks;

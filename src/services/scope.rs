@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, api_token, contact, customer, dispute, invoice, payment, payment_allocation,
-    payment_link, payment_link_invoice, task, task_invoice, user,
+    payment_link, payment_link_invoice, promise, promise_invoice, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -111,5 +111,7 @@ org_scoped!(
     activity,
     dispute,
     task,
-    task_invoice
+    task_invoice,
+    promise,
+    promise_invoice
 );

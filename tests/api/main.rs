@@ -28,6 +28,7 @@ mod operations;
 mod pay_page;
 mod payment_links;
 mod paytr;
+mod promises;
 mod schema;
 mod tenancy;
 mod worklist;

@@ -98,6 +98,35 @@ impl Customer {
         Ok(contacts.into_iter().map(Contact).collect())
     }
 
+    /// The customer's promises to pay, newest first.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn promises(&self, ctx: &Context<'_>) -> Result<Vec<super::promise::Promise>> {
+        let mut found = load(ctx, |loaders| &loaders.promises_of_customer, self.0.id)
+            .await?
+            .unwrap_or_default();
+        found.sort_by_key(|promise| std::cmp::Reverse((promise.created_at, promise.id)));
+        Ok(found.into_iter().map(super::promise::Promise).collect())
+    }
+
+    /// How the customer's promises went: made, kept, broken, and the share kept.
+    async fn promise_stats(&self, ctx: &Context<'_>) -> Result<super::promise::PromiseStats> {
+        let found = load(ctx, |loaders| &loaders.promises_of_customer, self.0.id)
+            .await?
+            .unwrap_or_default();
+        let count = |status| {
+            found
+                .iter()
+                .filter(|promise| promise.status == status)
+                .count() as u64
+        };
+        Ok(crate::services::promises::PromiseStats {
+            made: found.len() as u64,
+            kept: count(crate::domain::promise::PromiseStatus::Kept),
+            broken: count(crate::domain::promise::PromiseStatus::Broken),
+        }
+        .into())
+    }
+
     /// The customer's payment links, newest first.
     #[graphql(complexity = "10 * child_complexity")]
     async fn payment_links(

@@ -62,5 +62,11 @@ pub enum ActivityKind {
     TaskCreated,
     /// A task was done; `note` holds the outcome.
     TaskCompleted,
+    /// A promise to pay was recorded; `data` holds its id, amount and date.
+    PromiseMade,
+    /// The promised amount arrived in time.
+    PromiseKept,
+    /// The promise passed unpaid; a task went to the collector.
+    PromiseBroken,
     ReminderSent,
 }

@@ -9,6 +9,7 @@ pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod promise;
 pub mod task;
 pub mod user;
 
