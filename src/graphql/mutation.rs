@@ -6,13 +6,10 @@ use uuid::Uuid;
 
 use super::types::activity::ActivityMutation;
 use super::types::customer::CustomersMutation;
-use super::types::dispute::DisputesMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::parse_id;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
-use super::types::promise::PromisesMutation;
-use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
 
 /// The schema's mutation root.
@@ -24,9 +21,6 @@ pub struct MutationRoot(
     PaymentsMutation,
     PaymentLinksMutation,
     ActivityMutation,
-    DisputesMutation,
-    TasksMutation,
-    PromisesMutation,
     UsersMutation,
 );
 

@@ -5,13 +5,10 @@ use uuid::Uuid;
 
 use super::types::activity::ActivityQuery;
 use super::types::customer::CustomersQuery;
-use super::types::dispute::DisputesQuery;
 use super::types::invoice::InvoicesQuery;
 use super::types::parse_id;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
-use super::types::promise::PromisesQuery;
-use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
 
 /// The schema's query root.
@@ -23,9 +20,6 @@ pub struct QueryRoot(
     PaymentsQuery,
     PaymentLinksQuery,
     ActivityQuery,
-    DisputesQuery,
-    TasksQuery,
-    PromisesQuery,
     UsersQuery,
 );
 
