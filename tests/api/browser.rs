@@ -31,6 +31,15 @@ impl Drop for Driver {
 }
 
 impl Driver {
+    /// Ends the browser session, so Chromium exits along with chromedriver.
+    async fn quit(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+
     async fn start(profile: &std::path::Path) -> Option<Driver> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
@@ -214,6 +223,8 @@ async fn a_customer_pays_in_a_real_browser() {
             );
         }
     }
+    // Ending the session closes Chromium; killing chromedriver alone would leave it running.
+    driver.quit().await;
     assert!(paid.contains("data-status=\"PAID\""), "{paid}");
 
     let (_, body) = app
