@@ -2,12 +2,10 @@
 //! mutation takes one `input`, calls a service, and returns a payload.
 
 use async_graphql::MaybeUndefined;
-use uuid::Uuid;
 
 use super::types::activity::ActivityMutation;
 use super::types::customer::CustomersMutation;
 use super::types::invoice::InvoicesMutation;
-use super::types::parse_id;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
 use super::types::user::UsersMutation;
@@ -23,11 +21,6 @@ pub struct MutationRoot(
     ActivityMutation,
     UsersMutation,
 );
-
-/// A malformed id is an id that does not exist: the service answers NOT_FOUND for it.
-pub fn input_id(id: &async_graphql::ID) -> Uuid {
-    parse_id(id).unwrap_or(Uuid::nil())
-}
 
 /// `MaybeUndefined` as a change: left out → `None`, null → `Some(None)`, a value → `Some(Some(_))`.
 pub fn change<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Option<Option<U>> {

@@ -194,16 +194,13 @@ pub async fn choose(
         return not_found(lang);
     };
     // A repriced link gets its new page at the provider now, for what is owed now.
-    let page =
-        match link_pricing::ensure_provider_page(&state.app, &view.link, view.payer_email.clone())
-            .await
-        {
-            Ok(Some(url)) => url,
-            Ok(None) => return Redirect::to(&format!("/pay/{token}")).into_response(),
-            Err(error) => {
-                let _ = error.public_message();
-                return unavailable(lang);
-            }
-        };
+    let page = match link_pricing::ensure_provider_page(&state.app, &view.link).await {
+        Ok(Some(url)) => url,
+        Ok(None) => return Redirect::to(&format!("/pay/{token}")).into_response(),
+        Err(error) => {
+            let _ = error.public_message();
+            return unavailable(lang);
+        }
+    };
     Redirect::to(&provider.checkout_url(&page, choice.installments)).into_response()
 }

@@ -23,7 +23,7 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
-use crate::entities::{invoice, payment_link, payment_link_invoice};
+use crate::entities::{customer, invoice, payment_link, payment_link_invoice};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -160,7 +160,6 @@ pub async fn withdraw_at_providers(app: &AppState, withdrawals: Vec<Withdrawal>)
 pub async fn ensure_provider_page(
     app: &AppState,
     link: &payment_link::Model,
-    payer_email: Option<String>,
 ) -> AppResult<Option<String>> {
     if let Some(url) = &link.provider_url {
         return Ok(Some(url.clone()));
@@ -169,6 +168,15 @@ pub async fn ensure_provider_page(
         return Ok(None);
     };
     let org = OrganizationId(link.organization_id);
+    let payer_email = match customer::Entity::find_in_org(link.customer_id, org)
+        .one(app.db.reader())
+        .await?
+    {
+        Some(customer) => {
+            super::payment_links::payer_email(app.db.reader(), org, &customer).await?
+        }
+        None => None,
+    };
     let numbers: Vec<String> = invoice::Entity::in_org(org)
         .filter(
             invoice::Column::Id.is_in(invoice_ids_of_link(app.db.reader(), org, link.id).await?),

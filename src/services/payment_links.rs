@@ -439,8 +439,6 @@ pub struct PublicLink {
     pub invoices: Vec<invoice::Model>,
     /// The status as the customer should see it: an ACTIVE link past its time is EXPIRED.
     pub status: PaymentLinkStatus,
-    /// Where the provider sends its receipt, when a repriced link needs a new page.
-    pub payer_email: Option<String>,
 }
 
 /// A link by the token in its URL, with only what its page may show.
@@ -492,13 +490,6 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         .order_by_asc(invoice::Column::DueDate)
         .all(app.db.reader())
         .await?;
-    let payer_email = match customer::Entity::find_in_org(link.customer_id, org)
-        .one(app.db.reader())
-        .await?
-    {
-        Some(customer) => payer_email(app.db.reader(), org, &customer).await?,
-        None => None,
-    };
     let status = if link.status == PaymentLinkStatus::Active && link.expires_at <= app.clock.now() {
         PaymentLinkStatus::Expired
     } else {
@@ -509,7 +500,6 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         organization_name,
         invoices,
         status,
-        payer_email,
     })
 }
 

@@ -90,9 +90,9 @@ impl ActivityQuery {
         let viewer = ctx.viewer().gql()?;
         let filter = filter.map_or_else(activities::ActivityFilter::default, |filter| {
             activities::ActivityFilter {
-                customer_id: filter.customer_id.as_ref().map(filter_id),
-                invoice_id: filter.invoice_id.as_ref().map(filter_id),
-                actor_id: filter.actor_id.as_ref().map(filter_id),
+                customer_id: filter.customer_id.as_ref().map(input_id),
+                invoice_id: filter.invoice_id.as_ref().map(input_id),
+                actor_id: filter.actor_id.as_ref().map(input_id),
                 kinds: filter
                     .kinds
                     .map(|kinds| kinds.into_iter().map(Into::into).collect()),

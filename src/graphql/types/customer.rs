@@ -228,7 +228,7 @@ impl CustomersQuery {
         let filter = filter.map_or_else(customers::CustomerFilter::default, |filter| {
             customers::CustomerFilter {
                 search,
-                assigned_collector_id: filter.assigned_collector_id.as_ref().map(filter_id),
+                assigned_collector_id: filter.assigned_collector_id.as_ref().map(input_id),
                 has_overdue: filter.has_overdue,
             }
         });

@@ -225,7 +225,7 @@ impl InvoicesQuery {
         }
         let filter = filter.map_or_else(invoices::InvoiceFilter::default, |filter| {
             invoices::InvoiceFilter {
-                customer_id: filter.customer_id.as_ref().map(filter_id),
+                customer_id: filter.customer_id.as_ref().map(input_id),
                 statuses: filter
                     .status
                     .map(|statuses| statuses.into_iter().map(Into::into).collect()),

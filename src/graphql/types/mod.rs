@@ -22,3 +22,9 @@ pub fn id(uuid: Uuid) -> ID {
 pub fn parse_id(id: &ID) -> Option<Uuid> {
     Uuid::parse_str(id.as_str()).ok()
 }
+
+/// An id from a caller, or the nil id for a malformed one: it matches nothing, so a filter finds
+/// no rows and a mutation answers NOT_FOUND, exactly as for an id that does not exist.
+pub fn input_id(id: &ID) -> Uuid {
+    parse_id(id).unwrap_or(Uuid::nil())
+}

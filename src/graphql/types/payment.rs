@@ -195,7 +195,7 @@ impl PaymentsQuery {
         }
         let filter = filter.map_or_else(payments::PaymentFilter::default, |filter| {
             payments::PaymentFilter {
-                customer_id: filter.customer_id.as_ref().map(filter_id),
+                customer_id: filter.customer_id.as_ref().map(input_id),
                 method: filter.method.map(Into::into),
                 needs_review: filter.needs_review,
                 provider: filter.provider,

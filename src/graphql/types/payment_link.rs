@@ -201,7 +201,7 @@ impl PaymentLinksQuery {
         let viewer = ctx.viewer().gql()?;
         let filter = filter.map_or_else(payment_links::PaymentLinkFilter::default, |filter| {
             payment_links::PaymentLinkFilter {
-                customer_id: filter.customer_id.as_ref().map(filter_id),
+                customer_id: filter.customer_id.as_ref().map(input_id),
                 statuses: filter
                     .status
                     .map(|statuses| statuses.into_iter().map(Into::into).collect()),

@@ -10,9 +10,9 @@ use crate::entities::user;
 use crate::error::AppError;
 use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
-use crate::graphql::mutation::input_id;
 use crate::graphql::payloads::{UserError, split};
 use crate::graphql::scalars::DateTime;
+use crate::graphql::types::input_id;
 use crate::services::{api_tokens, users};
 
 /// What a user may do; each role includes the ones below it.
