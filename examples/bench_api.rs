@@ -175,6 +175,7 @@ async fn seed(
             credit_limit_minor: Set(None),
             credit_limit_currency: Set(None),
             blocked: Set(false),
+            language: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         });

@@ -104,6 +104,7 @@ async fn seed(db: &Db, count: usize, prefix: &str) -> Result<Vec<Link>, Box<dyn 
         credit_limit_minor: Set(None),
         credit_limit_currency: Set(None),
         blocked: Set(false),
+        language: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })

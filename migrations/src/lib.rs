@@ -20,6 +20,10 @@ mod m20261123_000003_create_invoices_and_payments;
 mod m20261123_000004_create_payment_links;
 mod m20261123_000005_create_activities_and_outbox;
 mod m20261125_000006_add_hardening_columns;
+mod m20261125_000007_create_disputes;
+mod m20261125_000008_create_tasks;
+mod m20261125_000009_add_customer_language;
+mod m20261125_000010_create_promises;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -35,6 +39,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_payment_links::Migration),
             Box::new(m20261123_000005_create_activities_and_outbox::Migration),
             Box::new(m20261125_000006_add_hardening_columns::Migration),
+            Box::new(m20261125_000007_create_disputes::Migration),
+            Box::new(m20261125_000008_create_tasks::Migration),
+            Box::new(m20261125_000009_add_customer_language::Migration),
+            Box::new(m20261125_000010_create_promises::Migration),
         ]
     }
 }

@@ -45,6 +45,27 @@ pub enum ActivityKind {
     /// the link now asks what is owed.
     #[sea_orm(string_value = "PAYMENT_LINK_REPRICED")]
     PaymentLinkRepriced,
+    /// A dispute was opened on an invoice (it is marked disputed).
+    #[sea_orm(string_value = "DISPUTE_OPENED")]
+    DisputeOpened,
+    /// A dispute was resolved, upheld or rejected.
+    #[sea_orm(string_value = "DISPUTE_RESOLVED")]
+    DisputeResolved,
+    /// A task was put on someone's worklist.
+    #[sea_orm(string_value = "TASK_CREATED")]
+    TaskCreated,
+    /// A task was done; `note` holds the outcome.
+    #[sea_orm(string_value = "TASK_COMPLETED")]
+    TaskCompleted,
+    /// A promise to pay was recorded (by a collector or by the customer).
+    #[sea_orm(string_value = "PROMISE_MADE")]
+    PromiseMade,
+    /// The promised amount arrived by the date (plus grace).
+    #[sea_orm(string_value = "PROMISE_KEPT")]
+    PromiseKept,
+    /// The date and grace days passed without the money; a task goes to the collector.
+    #[sea_orm(string_value = "PROMISE_BROKEN")]
+    PromiseBroken,
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
 }

@@ -3,14 +3,17 @@
 
 pub mod activity;
 pub mod allocation;
+pub mod dispute;
 pub mod ids;
 pub mod installments;
 pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod promise;
 pub mod reconciliation;
 pub mod role;
+pub mod task;
 
 /// A small deterministic generator for the property tests: the same cases on every run.
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub credit_limit_minor: Option<i64>,
     pub credit_limit_currency: Option<String>,
     pub blocked: bool,
+    /// `tr` or `en` for what the customer reads; None: the organization\'s (Turkish).
+    pub language: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -71,6 +71,8 @@ pub struct CreateCustomerInput {
     pub assigned_collector_id: Option<ID>,
     /// In the organization's currency.
     pub credit_limit: Option<Decimal>,
+    /// `tr` or `en`, for the mail, SMS and pay page the customer sees; default the organization's.
+    pub language: Option<String>,
 }
 
 /// Fields left out stay as they are; fields sent as null are cleared.
@@ -87,6 +89,8 @@ pub struct UpdateCustomerInput {
     pub assigned_collector_id: MaybeUndefined<ID>,
     pub credit_limit: MaybeUndefined<Decimal>,
     pub blocked: Option<bool>,
+    /// `tr` or `en`; null goes back to the organization's.
+    pub language: MaybeUndefined<String>,
 }
 
 #[derive(InputObject)]

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, contact, customer, invoice, organization, payment, payment_allocation, payment_link,
-    payment_link_invoice, user,
+    activity, contact, customer, dispute, invoice, organization, payment, payment_allocation,
+    payment_link, payment_link_invoice, promise, promise_invoice, task_invoice, user,
 };
 use crate::error::AppError;
 use crate::services::activities;
@@ -256,6 +256,10 @@ pub struct Loaders {
     pub links_of_invoice: DataLoader<Children<payment_link_invoice::Entity>, HashMapCache>,
     pub contacts_of_customer: DataLoader<Children<contact::Entity>, HashMapCache>,
     pub links_of_customer: DataLoader<Children<payment_link::Entity>, HashMapCache>,
+    pub disputes_of_invoice: DataLoader<Children<dispute::Entity>, HashMapCache>,
+    pub invoices_of_task: DataLoader<Children<task_invoice::Entity>, HashMapCache>,
+    pub invoices_of_promise: DataLoader<Children<promise_invoice::Entity>, HashMapCache>,
+    pub promises_of_customer: DataLoader<Children<promise::Entity>, HashMapCache>,
     pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub balances: DataLoader<BalancesLoader, HashMapCache>,
@@ -329,6 +333,34 @@ impl Loaders {
                 parent: payment_link::Column::CustomerId,
                 parent_of: |row| row.customer_id,
                 order: payment_link::Column::CreatedAt,
+            }),
+            invoices_of_promise: batched(Children::<promise_invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: promise_invoice::Column::PromiseId,
+                parent_of: |row| row.promise_id,
+                order: promise_invoice::Column::Id,
+            }),
+            promises_of_customer: batched(Children::<promise::Entity> {
+                db: db.clone(),
+                org,
+                parent: promise::Column::CustomerId,
+                parent_of: |row| row.customer_id,
+                order: promise::Column::CreatedAt,
+            }),
+            invoices_of_task: batched(Children::<task_invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: task_invoice::Column::TaskId,
+                parent_of: |row| row.task_id,
+                order: task_invoice::Column::Id,
+            }),
+            disputes_of_invoice: batched(Children::<dispute::Entity> {
+                db: db.clone(),
+                org,
+                parent: dispute::Column::InvoiceId,
+                parent_of: |row| row.invoice_id,
+                order: dispute::Column::OpenedAt,
             }),
             contacts_of_customer: batched(Children::<contact::Entity> {
                 db: db.clone(),

@@ -5,9 +5,12 @@ use async_graphql::MaybeUndefined;
 
 use super::types::activity::ActivityMutation;
 use super::types::customer::CustomersMutation;
+use super::types::dispute::DisputesMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
+use super::types::promise::PromisesMutation;
+use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
 
 /// The schema's mutation root.
@@ -19,6 +22,9 @@ pub struct MutationRoot(
     PaymentsMutation,
     PaymentLinksMutation,
     ActivityMutation,
+    DisputesMutation,
+    TasksMutation,
+    PromisesMutation,
     UsersMutation,
 );
 

@@ -24,7 +24,9 @@ use super::connection::{
     ACTIVITIES_OF_CUSTOMER, ACTIVITIES_OF_INVOICE, INVOICES_OF_CUSTOMER, Nested,
 };
 use super::loaders::{ById, ChildPages, Loaders};
-use crate::entities::{activity, customer, invoice, payment, payment_link, user};
+use crate::entities::{
+    activity, customer, dispute, invoice, payment, payment_link, promise, task, user,
+};
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
 use crate::services::scope::OrgScoped;
@@ -232,6 +234,38 @@ const ACTIVITY_TO_ONE: &[ToOne<activity::Model>] = &[
     },
 ];
 
+const DISPUTE_TO_ONE: &[ToOne<dispute::Model>] = &[
+    ToOne {
+        field: "invoice",
+        key: |row| Some(row.invoice_id),
+        walk: invoices_by_id,
+    },
+    ToOne {
+        field: "openedBy",
+        key: |row| row.opened_by,
+        walk: users_by_id,
+    },
+];
+
+const TASK_TO_ONE: &[ToOne<task::Model>] = &[
+    ToOne {
+        field: "customer",
+        key: |row| Some(row.customer_id),
+        walk: customers_by_id,
+    },
+    ToOne {
+        field: "assignee",
+        key: |row| row.assignee_id,
+        walk: users_by_id,
+    },
+];
+
+const PROMISE_TO_ONE: &[ToOne<promise::Model>] = &[ToOne {
+    field: "customer",
+    key: |row| Some(row.customer_id),
+    walk: customers_by_id,
+}];
+
 const PAYMENT_LINK_TO_ONE: &[ToOne<payment_link::Model>] = &[
     ToOne {
         field: "customer",
@@ -279,6 +313,14 @@ pub fn invoices<'a>(
                 .payment_link
                 .load_many(unique(joins.values().flatten().map(|join| join.link_id)))
                 .await?;
+        }
+        let selected = node.field("disputes");
+        if selected.exists() {
+            let found = loaders
+                .disputes_of_invoice
+                .load_many(ids.iter().copied())
+                .await?;
+            disputes(loaders, selected, found.into_values().flatten().collect()).await?;
         }
         nested_pages(loaders, &node, "activities", &ids, ACTIVITIES_OF_INVOICE).await?;
         Ok(())
@@ -365,6 +407,60 @@ pub fn payment_links<'a>(
         if selected.exists() {
             let joins = loaders
                 .invoices_of_link
+                .load_many(unique(rows.iter().map(|row| row.id)))
+                .await?;
+            let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));
+            invoices_by_id(loaders, selected, invoice_ids).await?;
+        }
+        Ok(())
+    })
+}
+
+pub fn disputes<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<dispute::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move { to_one_all(loaders, &node, &rows, DISPUTE_TO_ONE).await })
+}
+
+pub fn tasks<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<task::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        to_one_all(loaders, &node, &rows, TASK_TO_ONE).await?;
+        let selected = node.field("invoices");
+        if selected.exists() {
+            let joins = loaders
+                .invoices_of_task
+                .load_many(unique(rows.iter().map(|row| row.id)))
+                .await?;
+            let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));
+            invoices_by_id(loaders, selected, invoice_ids).await?;
+        }
+        Ok(())
+    })
+}
+
+pub fn promises<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<promise::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        to_one_all(loaders, &node, &rows, PROMISE_TO_ONE).await?;
+        let selected = node.field("invoices");
+        if selected.exists() {
+            let joins = loaders
+                .invoices_of_promise
                 .load_many(unique(rows.iter().map(|row| row.id)))
                 .await?;
             let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));

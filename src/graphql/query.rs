@@ -2,9 +2,12 @@
 
 use super::types::activity::ActivityQuery;
 use super::types::customer::CustomersQuery;
+use super::types::dispute::DisputesQuery;
 use super::types::invoice::InvoicesQuery;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
+use super::types::promise::PromisesQuery;
+use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
 
 /// The schema's query root.
@@ -16,6 +19,9 @@ pub struct QueryRoot(
     PaymentsQuery,
     PaymentLinksQuery,
     ActivityQuery,
+    DisputesQuery,
+    TasksQuery,
+    PromisesQuery,
     UsersQuery,
 );
 

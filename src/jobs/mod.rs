@@ -1,5 +1,5 @@
-//! Background work that runs beside the server and stops with it: delivering the outbox's mail
-//! and expiring payment links.
+//! Background work that runs beside the server and stops with it: delivering the outbox's mail,
+//! expiring payment links, and settling promises to pay.
 
 pub mod expiry;
 
@@ -32,6 +32,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(count) => tracing::info!(count, "payment links expired"),
                     Err(error) => tracing::warn!(error = ?error, "expiring payment links failed; will try again"),
+                }
+                match crate::services::promises::settle_due(&state).await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "promises settled"),
+                    Err(error) => tracing::warn!(error = ?error, "settling promises failed; will try again"),
                 }
             }
             _ = stop.changed() => break,

@@ -18,6 +18,7 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{ActivityId, OrganizationId};
+use crate::domain::money::Money;
 use crate::domain::role::Role;
 use crate::entities::{activity, invoice, organization};
 use crate::error::{AppResult, FieldError, Validation};
@@ -156,6 +157,8 @@ pub async fn log(
     };
 
     let mut data = json!({});
+    // What a PROMISE_TO_PAY promises, for the promise it becomes.
+    let mut promised: Option<(Money, NaiveDate)> = None;
     match input.kind {
         ActivityKind::PromiseToPay => {
             let currency_code = match (&invoice, &input.currency) {
@@ -190,6 +193,7 @@ pub async fn log(
                     )) {
                         data["promisedAmount"] = json!(money.to_decimal().to_string());
                         data["currency"] = json!(currency.code());
+                        promised = input.promised_date.map(|date| (money, date));
                     }
                 }
                 (Some(_), None) => {}
@@ -251,6 +255,33 @@ pub async fn log(
         data,
     };
     let logged = append(&txn, org, Actor::User(viewer), entry, now).await?;
+    if let Some((amount, date)) = promised {
+        // The promise covers the named invoice, else the customer's unpaid ones in its currency;
+        // with nothing to cover, the note stays a note.
+        let covered: Vec<Uuid> = match &invoice {
+            Some(invoice) => vec![invoice.id],
+            None => invoice::Entity::in_org(org)
+                .filter(invoice::Column::CustomerId.eq(input.customer_id))
+                .filter(invoice::Column::Currency.eq(amount.currency.code()))
+                .filter(super::invoices::unpaid())
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|invoice| invoice.id)
+                .collect(),
+        };
+        if !covered.is_empty() {
+            let promise = super::promises::Promised {
+                customer_id: input.customer_id,
+                invoice_ids: &covered,
+                amount,
+                promised_date: date,
+                note: logged.note.clone(),
+                log_made: false,
+            };
+            super::promises::record(&txn, org, Actor::User(viewer), promise, now).await?;
+        }
+    }
     txn.commit().await?;
     Ok(logged)
 }

@@ -36,6 +36,8 @@ pub struct NewCustomer {
     pub payment_terms_days: Option<i32>,
     pub assigned_collector_id: Option<Uuid>,
     pub credit_limit: Option<Decimal>,
+    /// `tr` or `en`; default the organization's.
+    pub language: Option<String>,
 }
 
 /// A change to a customer: `None` leaves a field alone, `Some(None)` clears it.
@@ -52,6 +54,7 @@ pub struct CustomerChanges {
     pub assigned_collector_id: Option<Option<Uuid>>,
     pub credit_limit: Option<Option<Decimal>>,
     pub blocked: Option<bool>,
+    pub language: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -81,7 +84,11 @@ pub async fn create(
     ));
     let tax_id = checks.value(rules::optional_tax_id(input.tax_id.as_deref(), &["taxId"]));
     let email = checks.value(rules::optional_email(input.email.as_deref(), &["email"]));
-    let phone = checks.value(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
+    let phone = checks.value(rules::optional_phone(input.phone.as_deref(), &["phone"]));
+    let language = checks.value(rules::optional_language(
+        input.language.as_deref(),
+        &["language"],
+    ));
     let address = checks.value(rules::optional_note(
         input.address.as_deref(),
         1_000,
@@ -123,6 +130,7 @@ pub async fn create(
         credit_limit_minor: Set(credit_limit.map(|limit| limit.minor)),
         credit_limit_currency: Set(credit_limit.map(|limit| limit.currency.code().to_owned())),
         blocked: Set(false),
+        language: Set(language),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -190,10 +198,17 @@ pub async fn update(
         changed.push("email");
     }
     if let Some(phone) = &changes.phone
-        && let Some(phone) = checks.take(rules::optional_text(phone.as_deref(), 40, &["phone"]))
+        && let Some(phone) = checks.take(rules::optional_phone(phone.as_deref(), &["phone"]))
     {
         row.phone = Set(phone);
         changed.push("phone");
+    }
+    if let Some(language) = &changes.language
+        && let Some(language) =
+            checks.take(rules::optional_language(language.as_deref(), &["language"]))
+    {
+        row.language = Set(language);
+        changed.push("language");
     }
     if let Some(address) = &changes.address
         && let Some(address) = checks.take(rules::optional_note(
@@ -273,7 +288,7 @@ pub async fn add_contact(
     let name = checks.value(rules::required_text(&input.name, 200, &["name"]));
     let role = checks.value(rules::optional_text(input.role.as_deref(), 100, &["role"]));
     let email = checks.value(rules::optional_email(input.email.as_deref(), &["email"]));
-    let phone = checks.value(rules::optional_text(input.phone.as_deref(), 40, &["phone"]));
+    let phone = checks.value(rules::optional_phone(input.phone.as_deref(), &["phone"]));
     let txn = db.begin().await?;
     customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
     checks.finish()?;

@@ -313,6 +313,7 @@ async fn insert_data(
             credit_limit_minor: Set(Some(dice.range(5, 50) * 1_000_000)),
             credit_limit_currency: Set(Some("TRY".into())),
             blocked: Set(false),
+            language: Set(None),
             created_at: Set(at(created_on, 8, 30)),
             updated_at: Set(at(created_on, 8, 30)),
         });

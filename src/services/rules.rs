@@ -176,6 +176,63 @@ pub fn optional_email(email: Option<&str>, field: &[&str]) -> Result<Option<Stri
     }
 }
 
+/// A phone number in E.164 (`+905321234567`): Turkish numbers as people write them (`0532 123 45 67`,
+/// `+90 532 123 4567`, `5321234567`), others with their `+` country code. Spaces, dots, dashes and
+/// parentheses are ignored; anything else is `INVALID_PHONE`.
+pub fn optional_phone(phone: Option<&str>, field: &[&str]) -> Result<Option<String>, FieldError> {
+    let Some(text) = phone.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        FieldError::new(
+            field,
+            "INVALID_PHONE",
+            "a phone number such as 0532 123 45 67 or +90 532 123 4567",
+        )
+    };
+    if text.chars().count() > 40 {
+        return Err(invalid());
+    }
+    let international = text.starts_with('+') || text.starts_with("00");
+    let mut digits = String::new();
+    for (index, c) in text.chars().enumerate() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '+' if index == 0 => {}
+            ' ' | '.' | '-' | '(' | ')' => {}
+            _ => return Err(invalid()),
+        }
+    }
+    let e164 = if international {
+        let digits = digits.strip_prefix("00").unwrap_or(&digits);
+        if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+            return Err(invalid());
+        }
+        format!("+{digits}")
+    } else {
+        // A Turkish number: ten digits after an optional trunk 0, the first of them not 0.
+        let national = digits.strip_prefix('0').unwrap_or(&digits);
+        if national.len() != 10 || national.starts_with('0') {
+            return Err(invalid());
+        }
+        format!("+90{national}")
+    };
+    Ok(Some(e164))
+}
+
+/// A customer's language for mail, SMS and the pay page: `tr` or `en` (`INVALID_LANGUAGE`).
+pub fn optional_language(code: Option<&str>, field: &[&str]) -> Result<Option<String>, FieldError> {
+    match code.map(|code| code.trim().to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(code) if code == "tr" || code == "en" => Ok(Some(code)),
+        Some(_) => Err(FieldError::new(
+            field,
+            "INVALID_LANGUAGE",
+            "languages are tr and en",
+        )),
+    }
+}
+
 /// A Turkish tax number: 10 digits (VKN, companies) or 11 (TCKN, people).
 pub fn optional_tax_id(tax_id: Option<&str>, field: &[&str]) -> Result<Option<String>, FieldError> {
     match tax_id.map(str::trim).filter(|t| !t.is_empty()) {
@@ -265,6 +322,48 @@ mod tests {
         assert!(filter_text("x\0", 200, "search").is_err());
         assert!(filter_text(&"x".repeat(201), 200, "search").is_err());
         assert!(filter_text(&"ş".repeat(200), 200, "search").is_ok());
+    }
+
+    #[test]
+    fn phones_become_e164() {
+        for (written, e164) in [
+            ("0532 123 45 67", "+905321234567"),
+            ("+90 532 123 4567", "+905321234567"),
+            ("5321234567", "+905321234567"),
+            ("(0212) 555-00-00", "+902125550000"),
+            ("0090 532 123 45 67", "+905321234567"),
+            ("+49 30 1234567", "+49301234567"),
+        ] {
+            assert_eq!(
+                optional_phone(Some(written), &["phone"])
+                    .unwrap()
+                    .as_deref(),
+                Some(e164),
+                "{written}"
+            );
+        }
+        for bad in [
+            "123",
+            "0532 123 45 6",
+            "05321234567x",
+            "+0532",
+            "ara beni",
+            "0 000 000 00 00",
+        ] {
+            assert_eq!(
+                optional_phone(Some(bad), &["phone"]).unwrap_err().code,
+                "INVALID_PHONE",
+                "{bad}"
+            );
+        }
+        assert_eq!(optional_phone(Some("  "), &["phone"]).unwrap(), None);
+        assert_eq!(
+            optional_language(Some("EN"), &["language"])
+                .unwrap()
+                .as_deref(),
+            Some("en")
+        );
+        assert!(optional_language(Some("de"), &["language"]).is_err());
     }
 
     #[test]

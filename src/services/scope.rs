@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, api_token, contact, customer, invoice, payment, payment_allocation, payment_link,
-    payment_link_invoice, user,
+    activity, api_token, contact, customer, dispute, invoice, payment, payment_allocation,
+    payment_link, payment_link_invoice, promise, promise_invoice, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -108,5 +108,10 @@ org_scoped!(
     payment_allocation,
     payment_link,
     payment_link_invoice,
-    activity
+    activity,
+    dispute,
+    task,
+    task_invoice,
+    promise,
+    promise_invoice
 );

@@ -78,6 +78,15 @@ on_both_databases! {
         let users = run(&app, &team.manager, "users", json!({}), &mut ran).await;
         let viewer = users.as_array().unwrap().iter().find(|user| user["role"] == "VIEWER").unwrap()["id"].clone();
         run(&app, &team.admin, "deactivateUser", json!({"input": {"id": viewer}}), &mut ran).await;
+        let opened = run(&app, &team.collector, "openDispute", json!({"input": {"invoiceId": invoice, "reason": "PRICE", "note": "Fiyat farkı"}}), &mut ran).await;
+        let disputes = run(&app, &team.manager, "disputes", json!({"filter": {"status": "OPEN"}}), &mut ran).await;
+        assert_eq!(disputes["totalCount"], 1);
+        let task = run(&app, &team.manager, "createTask", json!({"input": {"kind": "CALL", "customerId": customer, "invoiceIds": [invoice]}}), &mut ran).await;
+        let manager_list = run(&app, &team.manager, "worklist", json!({}), &mut ran).await;
+        assert_eq!(manager_list.as_array().unwrap().len(), 1);
+        run(&app, &team.manager, "reassignTask", json!({"input": {"id": task["task"]["id"], "assigneeId": null}}), &mut ran).await;
+        run(&app, &team.manager, "completeTask", json!({"input": {"id": task["task"]["id"], "note": "Arandı"}}), &mut ran).await;
+        run(&app, &team.manager, "resolveDispute", json!({"input": {"id": opened["dispute"]["id"], "outcome": "REJECTED"}}), &mut ran).await;
 
         let files: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations"))
             .unwrap()

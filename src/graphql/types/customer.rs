@@ -47,8 +47,14 @@ impl Customer {
         self.0.email.as_deref()
     }
 
+    /// E.164, e.g. +905321234567.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
+    }
+
+    /// `tr` or `en`: what the customer's mail, SMS and pay page are written in.
+    async fn language(&self) -> &str {
+        self.0.language.as_deref().unwrap_or("tr")
     }
 
     async fn address(&self) -> Option<&str> {
@@ -90,6 +96,35 @@ impl Customer {
             .unwrap_or_default();
         contacts.sort_by_key(|contact| !contact.is_primary);
         Ok(contacts.into_iter().map(Contact).collect())
+    }
+
+    /// The customer's promises to pay, newest first.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn promises(&self, ctx: &Context<'_>) -> Result<Vec<super::promise::Promise>> {
+        let mut found = load(ctx, |loaders| &loaders.promises_of_customer, self.0.id)
+            .await?
+            .unwrap_or_default();
+        found.sort_by_key(|promise| std::cmp::Reverse((promise.created_at, promise.id)));
+        Ok(found.into_iter().map(super::promise::Promise).collect())
+    }
+
+    /// How the customer's promises went: made, kept, broken, and the share kept.
+    async fn promise_stats(&self, ctx: &Context<'_>) -> Result<super::promise::PromiseStats> {
+        let found = load(ctx, |loaders| &loaders.promises_of_customer, self.0.id)
+            .await?
+            .unwrap_or_default();
+        let count = |status| {
+            found
+                .iter()
+                .filter(|promise| promise.status == status)
+                .count() as u64
+        };
+        Ok(crate::services::promises::PromiseStats {
+            made: found.len() as u64,
+            kept: count(crate::domain::promise::PromiseStatus::Kept),
+            broken: count(crate::domain::promise::PromiseStatus::Broken),
+        }
+        .into())
     }
 
     /// The customer's payment links, newest first.
@@ -274,6 +309,7 @@ impl CustomersMutation {
                 payment_terms_days: input.payment_terms_days,
                 assigned_collector_id: input.assigned_collector_id.as_ref().map(input_id),
                 credit_limit: input.credit_limit.map(|limit| limit.0),
+                language: input.language,
             },
         )
         .await;
@@ -299,6 +335,7 @@ impl CustomersMutation {
             assigned_collector_id: change(input.assigned_collector_id, |id| input_id(&id)),
             credit_limit: change(input.credit_limit, |limit| limit.0),
             blocked: input.blocked,
+            language: change(input.language, |code| code),
         };
         let result = customers::update(&app.db, app.clock.as_ref(), viewer, changes).await;
         UpdateCustomerPayload::from_result(result.map(Customer))

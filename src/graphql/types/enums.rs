@@ -54,5 +54,19 @@ pub enum ActivityKind {
     /// changed): the provider's page was withdrawn and the link now asks what is owed; `data`
     /// holds the old and new amounts.
     PaymentLinkRepriced,
+    /// A dispute was opened on the invoice; `data` holds the dispute's id and reason.
+    DisputeOpened,
+    /// A dispute was resolved; `data` holds its id and outcome.
+    DisputeResolved,
+    /// A task was put on someone's worklist; `data` holds its id, kind and due date.
+    TaskCreated,
+    /// A task was done; `note` holds the outcome.
+    TaskCompleted,
+    /// A promise to pay was recorded; `data` holds its id, amount and date.
+    PromiseMade,
+    /// The promised amount arrived in time.
+    PromiseKept,
+    /// The promise passed unpaid; a task went to the collector.
+    PromiseBroken,
     ReminderSent,
 }

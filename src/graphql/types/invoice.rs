@@ -140,6 +140,16 @@ impl Invoice {
             .collect())
     }
 
+    /// Disputes on this invoice, oldest first; `disputed` is true while one is open.
+    async fn disputes(&self, ctx: &Context<'_>) -> Result<Vec<super::dispute::Dispute>> {
+        let found = load(ctx, |loaders| &loaders.disputes_of_invoice, self.0.id).await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::dispute::Dispute)
+            .collect())
+    }
+
     /// Payment links that cover this invoice, newest first.
     async fn payment_links(&self, ctx: &Context<'_>) -> Result<Vec<PaymentLink>> {
         let loaders = ctx.loaders().gql()?;

@@ -3,11 +3,14 @@
 
 pub mod activity;
 pub mod customer;
+pub mod dispute;
 pub mod enums;
 pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod promise;
+pub mod task;
 pub mod user;
 
 use async_graphql::ID;
