@@ -4,7 +4,7 @@
 pub use async_graphql::{Context, ID, Object, Result};
 
 pub use crate::graphql::connection::*;
-pub use crate::graphql::context::{ContextExt, load};
+pub use crate::graphql::context::{ContextExt, customer_of, invoice_of, invoices_joined, load};
 pub use crate::graphql::errors::GqlResultExt;
 pub use crate::graphql::inputs::*;
 pub use crate::graphql::mutation::change;

@@ -65,3 +65,65 @@ where
         .ok_or_else(|| AppError::Internal(format!("{what} {key} is missing")))
         .gql()
 }
+
+/// The customer a row belongs to; every row that names one has it.
+pub async fn customer_of(
+    ctx: &Context<'_>,
+    customer_id: Uuid,
+) -> async_graphql::Result<crate::graphql::types::customer::Customer> {
+    load_required(ctx, |loaders| &loaders.customer, customer_id, "customer")
+        .await
+        .map(crate::graphql::types::customer::Customer)
+}
+
+/// The invoice a row may name (an activity's, a dispute's).
+pub async fn invoice_of(
+    ctx: &Context<'_>,
+    invoice_id: Option<Uuid>,
+) -> async_graphql::Result<Option<crate::graphql::types::invoice::Invoice>> {
+    let Some(invoice_id) = invoice_id else {
+        return Ok(None);
+    };
+    Ok(load(ctx, |loaders| &loaders.invoice, invoice_id)
+        .await?
+        .map(crate::graphql::types::invoice::Invoice))
+}
+
+/// Invoices through a join table's rows (a link's, a task's, a promise's), oldest due first.
+pub async fn invoices_joined<J: HasInvoice>(
+    ctx: &Context<'_>,
+    joins: Option<Vec<J>>,
+) -> async_graphql::Result<Vec<crate::graphql::types::invoice::Invoice>> {
+    let joins = joins.unwrap_or_default();
+    let loaders = ctx.loaders().gql()?;
+    let mut found = loaders
+        .invoice
+        .load_many(joins.iter().map(HasInvoice::invoice_id))
+        .await
+        .gql()?;
+    let mut invoices: Vec<_> = joins
+        .iter()
+        .filter_map(|join| found.remove(&join.invoice_id()))
+        .collect();
+    invoices.sort_by_key(|invoice| (invoice.due_date, invoice.id));
+    Ok(invoices
+        .into_iter()
+        .map(crate::graphql::types::invoice::Invoice)
+        .collect())
+}
+
+/// A join row that points at an invoice.
+pub trait HasInvoice {
+    fn invoice_id(&self) -> Uuid;
+}
+
+macro_rules! has_invoice {
+    ($($entity:ident),*) => {$(
+        impl HasInvoice for crate::entities::$entity::Model {
+            fn invoice_id(&self) -> Uuid {
+                self.invoice_id
+            }
+        }
+    )*};
+}
+has_invoice!(payment_link_invoice, task_invoice, promise_invoice);

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::activities::{self, Actor, Entry};
 use super::listing::{FilterIf, Keyset, time_key};
 use super::rules;
-use super::scope::{OrgScoped, customer_for_input, invoices_by_id};
+use super::scope::{self, OrgScoped, customer_for_input};
 use super::tasks::{self, Planned};
 use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
@@ -88,29 +88,15 @@ pub async fn create(app: &AppState, viewer: &Viewer, input: NewPromise) -> AppRe
     );
     let txn = app.db.begin().await?;
     customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
-    let found = invoices_by_id(&txn, org, input.invoice_ids.iter().copied()).await?;
-    for (index, id) in input.invoice_ids.iter().enumerate() {
-        let position = index.to_string();
-        let field = ["invoiceIds", position.as_str()];
-        match found.get(id) {
-            None => checks.add(FieldError::new(&field, "NOT_FOUND", "no such invoice")),
-            Some(invoice) if invoice.customer_id != input.customer_id => {
-                checks.add(FieldError::new(
-                    &field,
-                    "INVOICE_OF_OTHER_CUSTOMER",
-                    "the invoice is another customer's",
-                ))
-            }
-            Some(invoice) if invoice.currency != amount.currency.code() => {
-                checks.add(FieldError::new(
-                    &field,
-                    "CURRENCY_MISMATCH",
-                    format!("the invoice is in {}", invoice.currency),
-                ))
-            }
-            Some(_) => {}
-        }
-    }
+    scope::customer_invoices_for_input(
+        &txn,
+        org,
+        input.customer_id,
+        &input.invoice_ids,
+        Some(amount.currency.code()),
+        &mut checks,
+    )
+    .await?;
     checks.finish()?;
     let mut invoice_ids = input.invoice_ids.clone();
     invoice_ids.dedup();
@@ -169,16 +155,13 @@ pub async fn record(
     }
     .insert(conn)
     .await?;
-    for invoice_id in promised.invoice_ids {
-        promise_invoice::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(org.0),
-            promise_id: Set(made.id),
-            invoice_id: Set(*invoice_id),
-        }
-        .insert(conn)
-        .await?;
-    }
+    let join = |invoice_id| promise_invoice::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org.0),
+        promise_id: Set(made.id),
+        invoice_id: Set(invoice_id),
+    };
+    scope::insert_all(conn, promised.invoice_ids.iter().copied().map(join)).await?;
     if promised.log_made {
         let entry = Entry {
             customer_id: promised.customer_id,

@@ -68,6 +68,39 @@ pub async fn invoices_by_id(
         .collect())
 }
 
+/// The customer's invoices named by `invoiceIds`, each checked: NOT_FOUND, another customer's
+/// (INVOICE_OF_OTHER_CUSTOMER), or, when `currency` is given, in another (CURRENCY_MISMATCH).
+pub async fn customer_invoices_for_input(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    customer_id: Uuid,
+    invoice_ids: &[Uuid],
+    currency: Option<&str>,
+    checks: &mut Validation,
+) -> AppResult<std::collections::HashMap<Uuid, invoice::Model>> {
+    let found = invoices_by_id(conn, organization, invoice_ids.iter().copied()).await?;
+    for (index, id) in invoice_ids.iter().enumerate() {
+        let position = index.to_string();
+        let field = ["invoiceIds", position.as_str()];
+        let problem = match found.get(id) {
+            None => Some(("NOT_FOUND", "no such invoice".to_owned())),
+            Some(invoice) if invoice.customer_id != customer_id => Some((
+                "INVOICE_OF_OTHER_CUSTOMER",
+                "the invoice is another customer's".to_owned(),
+            )),
+            Some(invoice) if currency.is_some_and(|code| code != invoice.currency) => Some((
+                "CURRENCY_MISMATCH",
+                format!("the invoice is in {}", invoice.currency),
+            )),
+            Some(_) => None,
+        };
+        if let Some((code, message)) = problem {
+            checks.add(FieldError::new(&field, code, message));
+        }
+    }
+    Ok(found)
+}
+
 /// The organization's invoice with this id, locked for the rest of the transaction, or a
 /// NOT_FOUND on `id`.
 pub async fn invoice_for_update(
@@ -115,3 +148,18 @@ org_scoped!(
     promise,
     promise_invoice
 );
+
+/// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).
+pub async fn insert_all<A>(
+    conn: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = A>,
+) -> AppResult<()>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_some() {
+        A::Entity::insert_many(rows).exec(conn).await?;
+    }
+    Ok(())
+}

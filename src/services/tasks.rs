@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::activities::{self, Actor, Entry};
 use super::rules;
-use super::scope::{OrgScoped, customer_for_input, invoices_by_id};
+use super::scope::{self, OrgScoped, customer_for_input};
 use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::OrganizationId;
@@ -57,22 +57,15 @@ pub async fn create(app: &AppState, viewer: &Viewer, input: NewTask) -> AppResul
     let due_date = input.due_date.unwrap_or_else(|| app.clock.today());
     let txn = app.db.begin().await?;
     let customer = customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
-    let found = invoices_by_id(&txn, org, input.invoice_ids.iter().copied()).await?;
-    for (index, id) in input.invoice_ids.iter().enumerate() {
-        let position = index.to_string();
-        let field = ["invoiceIds", position.as_str()];
-        match found.get(id) {
-            None => checks.add(FieldError::new(&field, "NOT_FOUND", "no such invoice")),
-            Some(invoice) if invoice.customer_id != input.customer_id => {
-                checks.add(FieldError::new(
-                    &field,
-                    "INVOICE_OF_OTHER_CUSTOMER",
-                    "the invoice is another customer's",
-                ))
-            }
-            Some(_) => {}
-        }
-    }
+    scope::customer_invoices_for_input(
+        &txn,
+        org,
+        input.customer_id,
+        &input.invoice_ids,
+        None,
+        &mut checks,
+    )
+    .await?;
     let assignee = match input.assignee_id {
         Some(id) => Some(active_user(&txn, org, id, &mut checks).await?),
         None => customer
@@ -145,16 +138,13 @@ pub async fn record(
     }
     .insert(conn)
     .await?;
-    for invoice_id in planned.invoice_ids {
-        task_invoice::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(org.0),
-            task_id: Set(created.id),
-            invoice_id: Set(*invoice_id),
-        }
-        .insert(conn)
-        .await?;
-    }
+    let join = |invoice_id| task_invoice::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org.0),
+        task_id: Set(created.id),
+        invoice_id: Set(invoice_id),
+    };
+    scope::insert_all(conn, planned.invoice_ids.iter().copied().map(join)).await?;
     let entry = Entry {
         customer_id: planned.customer_id,
         invoice_id: match planned.invoice_ids {
@@ -188,17 +178,10 @@ pub async fn complete(
     let mut checks = Validation::new();
     let note = checks.value(rules::optional_note(note, MAX_NOTE, &["note"]));
     let txn = app.db.begin().await?;
-    let found = task_for_input(&txn, org, id).await?;
+    let found = open_task(&txn, org, id).await?;
     if found.assignee_id != Some(viewer.user_id.0) {
         viewer.require(Role::Manager)?;
     }
-    let open = found.status == TaskStatus::Open;
-    checks.check(
-        !open,
-        &["id"],
-        "NOT_OPEN",
-        "the task is done or cancelled already",
-    );
     checks.finish()?;
     let now = app.clock.now();
     let mut row: task::ActiveModel = found.clone().into();
@@ -232,17 +215,10 @@ pub async fn reassign(
     let org = viewer.organization_id;
     let mut checks = Validation::new();
     let txn = app.db.begin().await?;
-    let found = task_for_input(&txn, org, id).await?;
+    let found = open_task(&txn, org, id).await?;
     if let Some(assignee) = assignee_id {
         active_user(&txn, org, assignee, &mut checks).await?;
     }
-    let open = found.status == TaskStatus::Open;
-    checks.check(
-        !open,
-        &["id"],
-        "NOT_OPEN",
-        "the task is done or cancelled already",
-    );
     checks.finish()?;
     let mut row: task::ActiveModel = found.into();
     row.assignee_id = Set(assignee_id);
@@ -349,15 +325,21 @@ async fn overdue_of(
     Ok(urgency)
 }
 
-async fn task_for_input(
+/// An OPEN task of the organization: NOT_FOUND or NOT_OPEN on `id` otherwise.
+async fn open_task(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
     id: Uuid,
 ) -> AppResult<task::Model> {
-    task::Entity::find_in_org(id, org)
+    let found = task::Entity::find_in_org(id, org)
         .one(conn)
         .await?
-        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such task").into_error())
+        .ok_or_else(|| FieldError::new(&["id"], "NOT_FOUND", "no such task").into_error())?;
+    if found.status != TaskStatus::Open {
+        let done = FieldError::new(&["id"], "NOT_OPEN", "the task is done or cancelled already");
+        return Err(done.into_error());
+    }
+    Ok(found)
 }
 
 /// An active user of the organization, or NOT_FOUND on `assigneeId`.

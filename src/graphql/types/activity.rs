@@ -6,7 +6,7 @@ use super::id;
 use super::invoice::Invoice;
 use super::user::User;
 use crate::entities::activity;
-use crate::graphql::context::{ContextExt, load, load_required};
+use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::DateTime;
 
@@ -26,23 +26,11 @@ impl Activity {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        load_required(
-            ctx,
-            |loaders| &loaders.customer,
-            self.0.customer_id,
-            "customer",
-        )
-        .await
-        .map(Customer)
+        customer_of(ctx, self.0.customer_id).await
     }
 
     async fn invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
-        let Some(invoice_id) = self.0.invoice_id else {
-            return Ok(None);
-        };
-        Ok(load(ctx, |loaders| &loaders.invoice, invoice_id)
-            .await?
-            .map(Invoice))
+        invoice_of(ctx, self.0.invoice_id).await
     }
 
     /// The user who acted; empty for what a provider or the system did.

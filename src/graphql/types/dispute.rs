@@ -178,8 +178,8 @@ impl DisputesQuery {
         let viewer = ctx.viewer().gql()?;
         let filter = filter.map_or_else(disputes::DisputeFilter::default, |filter| {
             disputes::DisputeFilter {
-                invoice_id: filter.invoice_id.as_ref().map(filter_id),
-                customer_id: filter.customer_id.as_ref().map(filter_id),
+                invoice_id: filter.invoice_id.as_ref().map(input_id),
+                customer_id: filter.customer_id.as_ref().map(input_id),
                 status: filter.status.map(Into::into),
             }
         });

@@ -12,7 +12,7 @@ use crate::domain::money::Money as DomainMoney;
 use crate::entities::invoice;
 use crate::error::AppResult;
 use crate::graphql::connection::{ACTIVITIES_OF_INVOICE, ActivityConnection, nested};
-use crate::graphql::context::{ContextExt, load, load_required};
+use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::prefetch;
 use crate::graphql::scalars::{Date, DateTime};
@@ -53,14 +53,7 @@ impl Invoice {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        load_required(
-            ctx,
-            |loaders| &loaders.customer,
-            self.0.customer_id,
-            "customer",
-        )
-        .await
-        .map(Customer)
+        customer_of(ctx, self.0.customer_id).await
     }
 
     async fn issue_date(&self) -> Date {

@@ -39,14 +39,7 @@ impl Payment {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        load_required(
-            ctx,
-            |loaders| &loaders.customer,
-            self.0.customer_id,
-            "customer",
-        )
-        .await
-        .map(Customer)
+        customer_of(ctx, self.0.customer_id).await
     }
 
     /// What the payment settles on the receivable.

@@ -9,7 +9,7 @@ use crate::domain::installments::MAX_INSTALLMENTS;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::payment_link;
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{ContextExt, load, load_required};
+use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::services::rules::stored_currency;
@@ -75,36 +75,16 @@ impl PaymentLink {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        load_required(
-            ctx,
-            |loaders| &loaders.customer,
-            self.0.customer_id,
-            "customer",
-        )
-        .await
-        .map(Customer)
+        customer_of(ctx, self.0.customer_id).await
     }
 
     /// The invoices the link pays, oldest due first.
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
-        let loaders = ctx.loaders().gql()?;
-        let rows = loaders
-            .invoices_of_link
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        let mut found = loaders
-            .invoice
-            .load_many(rows.iter().map(|row| row.invoice_id))
-            .await
-            .gql()?;
-        let mut invoices: Vec<_> = rows
-            .iter()
-            .filter_map(|row| found.remove(&row.invoice_id))
-            .collect();
-        invoices.sort_by_key(|invoice| (invoice.due_date, invoice.id));
-        Ok(invoices.into_iter().map(Invoice).collect())
+        invoices_joined(
+            ctx,
+            load(ctx, |loaders| &loaders.invoices_of_link, self.0.id).await?,
+        )
+        .await
     }
 
     async fn max_installments(&self) -> i32 {

@@ -9,7 +9,6 @@ use super::money::Money;
 use crate::domain::money::Money as DomainMoney;
 use crate::entities::promise;
 use crate::graphql::area::*;
-use crate::graphql::context::load_required;
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::services::promises;
 
@@ -55,32 +54,16 @@ impl Promise {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        load_required(
-            ctx,
-            |loaders| &loaders.customer,
-            self.0.customer_id,
-            "customer",
-        )
-        .await
-        .map(Customer)
+        customer_of(ctx, self.0.customer_id).await
     }
 
     /// The invoices it covers.
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
-        let joins = load(ctx, |loaders| &loaders.invoices_of_promise, self.0.id)
-            .await?
-            .unwrap_or_default();
-        let loaders = ctx.loaders().gql()?;
-        let mut found = loaders
-            .invoice
-            .load_many(joins.iter().map(|join| join.invoice_id))
-            .await
-            .gql()?;
-        Ok(joins
-            .iter()
-            .filter_map(|join| found.remove(&join.invoice_id))
-            .map(Invoice)
-            .collect())
+        invoices_joined(
+            ctx,
+            load(ctx, |loaders| &loaders.invoices_of_promise, self.0.id).await?,
+        )
+        .await
     }
 
     /// Who noted it: a user's email, or `customer` from the pay page.
@@ -191,7 +174,7 @@ impl PromisesQuery {
         let viewer = ctx.viewer().gql()?;
         let filter = filter.map_or_else(promises::PromiseFilter::default, |filter| {
             promises::PromiseFilter {
-                customer_id: filter.customer_id.as_ref().map(filter_id),
+                customer_id: filter.customer_id.as_ref().map(input_id),
                 status: filter.status.map(Into::into),
             }
         });

@@ -8,7 +8,6 @@ use super::invoice::Invoice;
 use super::user::User;
 use crate::entities::task;
 use crate::graphql::area::*;
-use crate::graphql::context::load_required;
 use crate::graphql::scalars::{Date, DateTime};
 use crate::services::tasks;
 
@@ -85,32 +84,16 @@ impl Task {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        load_required(
-            ctx,
-            |loaders| &loaders.customer,
-            self.0.customer_id,
-            "customer",
-        )
-        .await
-        .map(Customer)
+        customer_of(ctx, self.0.customer_id).await
     }
 
     /// The invoices it is about (none: the customer as a whole).
     async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
-        let joins = load(ctx, |loaders| &loaders.invoices_of_task, self.0.id)
-            .await?
-            .unwrap_or_default();
-        let loaders = ctx.loaders().gql()?;
-        let mut found = loaders
-            .invoice
-            .load_many(joins.iter().map(|join| join.invoice_id))
-            .await
-            .gql()?;
-        Ok(joins
-            .iter()
-            .filter_map(|join| found.remove(&join.invoice_id))
-            .map(Invoice)
-            .collect())
+        invoices_joined(
+            ctx,
+            load(ctx, |loaders| &loaders.invoices_of_task, self.0.id).await?,
+        )
+        .await
     }
 
     /// Whose it is; null while it waits for a manager to pick it up.
@@ -199,7 +182,7 @@ impl TasksQuery {
         date: Option<Date>,
     ) -> Result<Vec<Task>> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
-        let assignee = assignee_id.as_ref().map(filter_id);
+        let assignee = assignee_id.as_ref().map(input_id);
         let found = tasks::worklist(app, viewer, assignee, date.map(|date| date.0))
             .await
             .gql()?;
