@@ -108,10 +108,27 @@ impl App {
     }
 }
 
+/// The SMS provider the settings name.
+fn sms_provider(config: &Config) -> Arc<dyn integrations::sms::SmsProvider> {
+    match &config.sms {
+        crate::config::SmsConfig::File => {
+            Arc::new(integrations::sms::file::FileSms::new(&config.sms_dir))
+        }
+        crate::config::SmsConfig::Netgsm(netgsm) => {
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(20))
+                .build()
+                .unwrap_or_default();
+            Arc::new(integrations::sms::netgsm::Netgsm::new(netgsm.clone(), http))
+        }
+    }
+}
+
 /// Opens the database and migrates it: what `serve`, `migrate` and `user add` share.
 pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppState, StartError> {
     let providers = Providers::from_config(&config).map_err(StartError::Providers)?;
     let mailer = crate::mail::Mailer::from_config(&config).map_err(StartError::Mail)?;
+    let sms = sms_provider(&config);
     let db = Db::connect(&config).await.map_err(StartError::Database)?;
     db.migrate().await.map_err(StartError::Migrate)?;
     Ok(AppState {
@@ -121,6 +138,7 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
         tokens: Arc::default(),
         providers: Arc::new(providers),
         mailer: Arc::new(mailer),
+        sms,
         callback_refusals: Arc::default(),
     })
 }

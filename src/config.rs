@@ -59,6 +59,15 @@ pub struct PaytrConfig {
     pub api_base: String,
 }
 
+/// Which SMS provider sends reminders.
+#[derive(Debug, Clone)]
+pub enum SmsConfig {
+    /// Messages are written as files to `TAHSILAT_SMS_DIR`.
+    File,
+    /// Netgsm (`TAHSILAT_NETGSM_USERCODE`, `_PASSWORD`, `_HEADER`, `_API_BASE`).
+    Netgsm(integrations::sms::netgsm::NetgsmConfig),
+}
+
 /// Every setting of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -96,6 +105,12 @@ pub struct Config {
     pub mail_from: String,
     /// `TAHSILAT_MAIL_DIR`: where mail goes as `.eml` files without SMTP; default `./mail`.
     pub mail_dir: PathBuf,
+    /// `TAHSILAT_DUNNING_INTERVAL`: seconds between reminder scheduler passes; default 300.
+    pub dunning_interval: std::time::Duration,
+    /// `TAHSILAT_SMS_PROVIDER`: `file` (default) or `netgsm`.
+    pub sms: SmsConfig,
+    /// `TAHSILAT_SMS_DIR`: where the `file` provider writes messages; default `./sms`.
+    pub sms_dir: PathBuf,
     /// `TAHSILAT_LOG_FORMAT`: `pretty` or `json`; default `pretty`.
     pub log_format: LogFormat,
     /// `TAHSILAT_GRAPHQL_INTROSPECTION`: whether the schema may be introspected; default true.
@@ -111,7 +126,7 @@ const PAYTR: &str = integrations::paytr::NAME;
 const KNOWN_PROVIDERS: [&str; 2] = [SANDBOX, PAYTR];
 
 /// Every variable the service reads, for the file's key check and the documentation.
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 26] = [
     "TAHSILAT_DATABASE_URL",
     "TAHSILAT_DATABASE_MAX_CONNECTIONS",
     "TAHSILAT_LISTEN",
@@ -128,6 +143,13 @@ pub const VARIABLES: [&str; 19] = [
     "TAHSILAT_SMTP_URL",
     "TAHSILAT_MAIL_FROM",
     "TAHSILAT_MAIL_DIR",
+    "TAHSILAT_DUNNING_INTERVAL",
+    "TAHSILAT_SMS_PROVIDER",
+    "TAHSILAT_SMS_DIR",
+    "TAHSILAT_NETGSM_USERCODE",
+    "TAHSILAT_NETGSM_PASSWORD",
+    "TAHSILAT_NETGSM_HEADER",
+    "TAHSILAT_NETGSM_API_BASE",
     "TAHSILAT_LOG_FORMAT",
     "TAHSILAT_GRAPHQL_INTROSPECTION",
     "TAHSILAT_CONFIG",
@@ -283,6 +305,50 @@ impl Config {
         let mail_dir =
             PathBuf::from(get("TAHSILAT_MAIL_DIR").unwrap_or_else(|| "./mail".to_owned()));
 
+        let dunning_interval = match get("TAHSILAT_DUNNING_INTERVAL") {
+            None => 300,
+            Some(text) => text.parse::<u64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| {
+                ConfigError::new(
+                    "TAHSILAT_DUNNING_INTERVAL",
+                    format!("{text:?} is not a number of seconds from 1 to 86400"),
+                )
+            })?,
+        };
+        let dunning_interval = std::time::Duration::from_secs(dunning_interval);
+        let sms = match get("TAHSILAT_SMS_PROVIDER").as_deref() {
+            None | Some("file") => SmsConfig::File,
+            Some("netgsm") => {
+                let required = |key: &str| {
+                    get(key).ok_or_else(|| {
+                        ConfigError::new(key, "must be set when TAHSILAT_SMS_PROVIDER is netgsm")
+                    })
+                };
+                let header = required("TAHSILAT_NETGSM_HEADER")?;
+                if !(3..=11).contains(&header.chars().count()) {
+                    return Err(ConfigError::new(
+                        "TAHSILAT_NETGSM_HEADER",
+                        "is the approved sender name, 3 to 11 characters",
+                    ));
+                }
+                SmsConfig::Netgsm(integrations::sms::netgsm::NetgsmConfig {
+                    usercode: required("TAHSILAT_NETGSM_USERCODE")?,
+                    password: SecretString::from(required("TAHSILAT_NETGSM_PASSWORD")?),
+                    header,
+                    api_base: match get("TAHSILAT_NETGSM_API_BASE") {
+                        Some(url) => parse_http_url(&url, "TAHSILAT_NETGSM_API_BASE")?,
+                        None => integrations::sms::netgsm::DEFAULT_API_BASE.to_owned(),
+                    },
+                })
+            }
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "TAHSILAT_SMS_PROVIDER",
+                    format!("unknown SMS provider {other:?} (expected file or netgsm)"),
+                ));
+            }
+        };
+        let sms_dir = PathBuf::from(get("TAHSILAT_SMS_DIR").unwrap_or_else(|| "./sms".to_owned()));
+
         let log_format = match get("TAHSILAT_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -313,6 +379,9 @@ impl Config {
             smtp_url,
             mail_from,
             mail_dir,
+            dunning_interval,
+            sms,
+            sms_dir,
             log_format,
             graphql_introspection,
         })

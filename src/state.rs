@@ -18,6 +18,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     pub providers: Arc<Providers>,
     pub mailer: Arc<Mailer>,
+    /// Sends reminder SMS: Netgsm, or files.
+    pub sms: Arc<dyn integrations::sms::SmsProvider>,
     /// Per-source limit on refused callbacks that are written down.
     pub callback_refusals: Arc<RefusalLimiter>,
 }

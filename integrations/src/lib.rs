@@ -8,6 +8,7 @@
 //! - [`signature`] — HMAC helpers with constant-time comparison.
 //! - [`sandbox`] — the built-in fake bank, signing like an outside bank does.
 //! - [`paytr`] — PayTR's Link API (`link_type=collection`) and its link callback.
+//! - [`sms`] — SMS providers behind `SmsProvider`: Netgsm, and files for machines without one.
 //!
 //! Each adapter is a `mod.rs` (talks HTTP, verifies) and a `transformers.rs` (wire structs ↔
 //! the plain types below).
@@ -15,6 +16,7 @@
 pub mod paytr;
 pub mod sandbox;
 pub mod signature;
+pub mod sms;
 
 use chrono::{DateTime, Utc};
 

@@ -113,3 +113,15 @@ pub fn index<C: IntoIndexColumn>(
     }
     index.take()
 }
+
+pub fn json_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).json_binary().null().take()
+}
+
+pub fn date_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).date().null().take()
+}
+
+pub fn boolean_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).boolean().null().take()
+}

@@ -24,6 +24,7 @@ mod m20261125_000007_create_disputes;
 mod m20261125_000008_create_tasks;
 mod m20261125_000009_add_customer_language;
 mod m20261125_000010_create_promises;
+mod m20261125_000011_create_dunning;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_create_tasks::Migration),
             Box::new(m20261125_000009_add_customer_language::Migration),
             Box::new(m20261125_000010_create_promises::Migration),
+            Box::new(m20261125_000011_create_dunning::Migration),
         ]
     }
 }

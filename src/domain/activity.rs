@@ -66,8 +66,18 @@ pub enum ActivityKind {
     /// The date and grace days passed without the money; a task goes to the collector.
     #[sea_orm(string_value = "PROMISE_BROKEN")]
     PromiseBroken,
+    /// A reminder went out (actor `system`): step, channel, invoices, amounts.
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,
+    /// A reminder could not be delivered after its retries; the reason is in the data.
+    #[sea_orm(string_value = "REMINDER_FAILED")]
+    ReminderFailed,
+    /// Reminders to the customer were paused until a day.
+    #[sea_orm(string_value = "DUNNING_PAUSED")]
+    DunningPaused,
+    /// Reminders to the customer were resumed.
+    #[sea_orm(string_value = "DUNNING_RESUMED")]
+    DunningResumed,
 }
 
 impl ActivityKind {

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod allocation;
 pub mod dispute;
+pub mod dunning;
 pub mod ids;
 pub mod installments;
 pub mod invoice;
@@ -13,7 +14,9 @@ pub mod payment_link;
 pub mod promise;
 pub mod reconciliation;
 pub mod role;
+pub mod sms;
 pub mod task;
+pub mod template;
 
 /// A small deterministic generator for the property tests: the same cases on every run.
 #[cfg(test)]

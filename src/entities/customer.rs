@@ -20,6 +20,13 @@ pub struct Model {
     pub blocked: bool,
     /// `tr` or `en` for what the customer reads; None: the organization\'s (Turkish).
     pub language: Option<String>,
+    /// None: the organization's default policy (unless `reminders_off`).
+    pub reminder_policy_id: Option<Uuid>,
+    /// Some(true): no reminders at all.
+    pub reminders_off: Option<bool>,
+    /// No reminders until this day (inclusive).
+    pub dunning_paused_until: Option<Date>,
+    pub dunning_pause_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_error: Option<String>,
+    /// For reminders: the customer, step and invoices, to log REMINDER_FAILED if it never goes.
+    pub context: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -29,6 +31,9 @@ pub enum OutboxKind {
     /// A mail, sent over SMTP or written as an .eml file.
     #[sea_orm(string_value = "email")]
     Email,
+    /// An SMS, sent through the configured SMS provider (or written as a file).
+    #[sea_orm(string_value = "sms")]
+    Sms,
 }
 
 impl OutboxKind {
@@ -36,6 +41,7 @@ impl OutboxKind {
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxKind::Email => "email",
+            OutboxKind::Sms => "sms",
         }
     }
 }
@@ -55,4 +61,7 @@ pub enum OutboxStatus {
     /// Given up after too many tries (logged).
     #[sea_orm(string_value = "failed")]
     Failed,
+    /// Dropped before sending: every invoice it was about was paid, voided or disputed meanwhile.
+    #[sea_orm(string_value = "dropped")]
+    Dropped,
 }

@@ -131,6 +131,10 @@ pub async fn create(
         credit_limit_currency: Set(credit_limit.map(|limit| limit.currency.code().to_owned())),
         blocked: Set(false),
         language: Set(language),
+        reminder_policy_id: Set(None),
+        reminders_off: Set(None),
+        dunning_paused_until: Set(None),
+        dunning_pause_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

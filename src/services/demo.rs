@@ -314,6 +314,10 @@ async fn insert_data(
             credit_limit_currency: Set(Some("TRY".into())),
             blocked: Set(false),
             language: Set(None),
+            reminder_policy_id: Set(None),
+            reminders_off: Set(None),
+            dunning_paused_until: Set(None),
+            dunning_pause_reason: Set(None),
             created_at: Set(at(created_on, 8, 30)),
             updated_at: Set(at(created_on, 8, 30)),
         });

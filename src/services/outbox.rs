@@ -1,4 +1,4 @@
-//! The outbox: work for the outside world (mail) written in the same transaction as the change
+//! The outbox: work for the outside world (mail, SMS) written in the same transaction as the change
 //! that causes it, and delivered afterwards by a worker — never lost, and retried with backoff.
 //!
 //! A worker claims due rows under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
@@ -10,15 +10,21 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
+use serde::{Deserialize, Serialize};
+
+use crate::domain::activity::ActivityKind;
 use crate::domain::ids::OrganizationId;
+use crate::domain::invoice::InvoiceStatus;
 use crate::entities::outbox::{self, OutboxKind, OutboxStatus};
+use crate::entities::invoice;
 use crate::error::{AppError, AppResult};
 use crate::mail::Mail;
+use crate::services::activities::{self, Actor, Entry};
 use crate::state::AppState;
 
 /// How long a claimed row is left to its worker before another may take it.
@@ -33,24 +39,62 @@ pub async fn enqueue_mail(
     mail: &Mail,
     now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
+    enqueue(conn, organization, OutboxKind::Email, mail, None, now).await
+}
+
+/// An SMS as the outbox keeps it, rendered when queued.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Sms {
+    /// E.164.
+    pub to: String,
+    pub body: String,
+    pub informational: bool,
+}
+
+/// What a reminder's outbox row remembers, to drop it when its invoices no longer need it and to
+/// log REMINDER_FAILED when it cannot be delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReminderContext {
+    pub customer_id: Uuid,
+    pub offset_days: Option<i32>,
+    pub channel: String,
+    pub invoice_ids: Vec<Uuid>,
+    pub invoices: Vec<String>,
+}
+
+/// Queues a mail or SMS, with a reminder's context when it is one.
+pub async fn enqueue<T: Serialize>(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    kind: OutboxKind,
+    payload: &T,
+    context: Option<&ReminderContext>,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
     let id = Uuid::now_v7();
-    let payload =
-        serde_json::to_value(mail).map_err(|error| AppError::Internal(error.to_string()))?;
+    let payload = to_json(payload)?;
+    let context = context.map(to_json).transpose()?;
     outbox::ActiveModel {
         id: Set(id),
         organization_id: Set(Some(organization.0)),
-        kind: Set(OutboxKind::Email),
+        kind: Set(kind),
         payload: Set(payload),
         status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_error: Set(None),
+        context: Set(context),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(conn)
     .await?;
     Ok(id)
+}
+
+fn to_json(value: &impl Serialize) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|error| AppError::Internal(error.to_string()))
 }
 
 /// Work waiting to go out, per kind: how many rows and when the oldest was written.
@@ -118,14 +162,20 @@ pub async fn deliver_due(app: &AppState, limit: u64) -> AppResult<usize> {
 
     let mut delivered = 0;
     for row in claimed {
-        let outcome = match serde_json::from_value::<Mail>(row.payload.clone()) {
-            Ok(mail) => app
-                .mailer
-                .send(&app.config.mail_from, &mail)
-                .await
-                .map_err(|error| error.to_string()),
-            Err(error) => Err(format!("unreadable payload: {error}")),
-        };
+        let context: Option<ReminderContext> = row
+            .context
+            .clone()
+            .and_then(|context| serde_json::from_value(context).ok());
+        if let Some(context) = &context
+            && !still_owed(app, &row, context).await?
+        {
+            let mut update: outbox::ActiveModel = row.clone().into();
+            update.status = Set(OutboxStatus::Dropped);
+            update.updated_at = Set(app.clock.now());
+            update.update(app.db.writer()).await?;
+            continue;
+        }
+        let outcome = send(app, &row).await;
         let now = app.clock.now();
         let mut update: outbox::ActiveModel = row.clone().into();
         update.updated_at = Set(now);
@@ -133,25 +183,123 @@ pub async fn deliver_due(app: &AppState, limit: u64) -> AppResult<usize> {
             Ok(()) => {
                 update.status = Set(OutboxStatus::Sent);
                 update.last_error = Set(None);
+                update.update(app.db.writer()).await?;
                 delivered += 1;
             }
-            Err(error) => {
+            Err(failure) => {
                 let attempts = row.attempts + 1;
                 update.attempts = Set(attempts);
-                update.last_error = Set(Some(error.chars().take(1_000).collect()));
-                if attempts >= MAX_ATTEMPTS {
-                    tracing::error!(outbox_id = %row.id, attempts, "giving up on a mail");
+                update.last_error = Set(Some(failure.message.chars().take(1_000).collect()));
+                if !failure.retryable || attempts >= MAX_ATTEMPTS {
+                    tracing::error!(outbox_id = %row.id, attempts, kind = row.kind.as_str(), "giving up on a message");
                     update.status = Set(OutboxStatus::Failed);
+                    let txn = app.db.begin().await?;
+                    update.update(&txn).await?;
+                    if let (Some(context), Some(org)) = (&context, row.organization_id) {
+                        log_failure(&txn, OrganizationId(org), context, &failure.message, now)
+                            .await?;
+                    }
+                    txn.commit().await?;
                 } else {
-                    tracing::warn!(outbox_id = %row.id, attempts, "mail not delivered; will retry");
+                    tracing::warn!(outbox_id = %row.id, attempts, kind = row.kind.as_str(), "message not delivered; will retry");
                     update.status = Set(OutboxStatus::Pending);
                     update.next_attempt_at = Set(now + backoff(row.attempts));
+                    update.update(app.db.writer()).await?;
                 }
             }
         }
-        update.update(app.db.writer()).await?;
     }
     Ok(delivered)
+}
+
+/// Why a delivery failed, and whether another try may help.
+struct Failure {
+    message: String,
+    retryable: bool,
+}
+
+async fn send(app: &AppState, row: &outbox::Model) -> Result<(), Failure> {
+    let unreadable = |error: serde_json::Error| Failure {
+        message: format!("unreadable payload: {error}"),
+        retryable: false,
+    };
+    match row.kind {
+        OutboxKind::Email => {
+            let mail: Mail = serde_json::from_value(row.payload.clone()).map_err(unreadable)?;
+            app.mailer
+                .send(&app.config.mail_from, &mail)
+                .await
+                .map_err(|error| Failure {
+                    message: error.to_string(),
+                    retryable: true,
+                })
+        }
+        OutboxKind::Sms => {
+            let sms: Sms = serde_json::from_value(row.payload.clone()).map_err(unreadable)?;
+            let message = integrations::sms::SmsMessage {
+                to: sms.to,
+                body: sms.body,
+                informational: sms.informational,
+            };
+            match app.sms.send(&message).await {
+                Ok(receipt) => {
+                    tracing::info!(outbox_id = %row.id, job_id = receipt.job_id, provider = app.sms.name(), "SMS accepted");
+                    Ok(())
+                }
+                Err(error) => Err(Failure {
+                    message: error.message,
+                    retryable: error.retryable,
+                }),
+            }
+        }
+    }
+}
+
+/// Whether any of a reminder's invoices is still open and undisputed: one paid, voided or
+/// disputed since it was queued is not chased, and a reminder about none of them is dropped.
+async fn still_owed(
+    app: &AppState,
+    row: &outbox::Model,
+    context: &ReminderContext,
+) -> AppResult<bool> {
+    if context.invoice_ids.is_empty() {
+        return Ok(true);
+    }
+    let Some(org) = row.organization_id else {
+        return Ok(true);
+    };
+    let open = invoice::Entity::find()
+        .filter(invoice::Column::OrganizationId.eq(org))
+        .filter(invoice::Column::Id.is_in(context.invoice_ids.iter().copied()))
+        .filter(invoice::Column::Status.is_not_in([InvoiceStatus::Paid, InvoiceStatus::Void]))
+        .filter(invoice::Column::Disputed.eq(false))
+        .count(app.db.reader())
+        .await?;
+    Ok(open > 0)
+}
+
+/// REMINDER_FAILED on the customer's log, with the reason.
+async fn log_failure(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    context: &ReminderContext,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let entry = Entry {
+        customer_id: context.customer_id,
+        invoice_id: (context.invoice_ids.len() == 1).then(|| context.invoice_ids[0]),
+        kind: ActivityKind::ReminderFailed,
+        note: None,
+        data: serde_json::json!({
+            "step": context.offset_days,
+            "channel": context.channel,
+            "invoices": context.invoices,
+            "reason": reason,
+        }),
+    };
+    activities::append(conn, org, Actor::System("system"), entry, now).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, api_token, contact, customer, dispute, invoice, payment, payment_allocation,
-    payment_link, payment_link_invoice, promise, promise_invoice, task, task_invoice, user,
+    message_template, payment_link, payment_link_invoice, promise, promise_invoice, reminder_policy,
+    reminder_send, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -146,7 +147,10 @@ org_scoped!(
     task,
     task_invoice,
     promise,
-    promise_invoice
+    promise_invoice,
+    message_template,
+    reminder_policy,
+    reminder_send
 );
 
 /// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).

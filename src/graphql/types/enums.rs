@@ -68,5 +68,13 @@ pub enum ActivityKind {
     PromiseKept,
     /// The promise passed unpaid; a task went to the collector.
     PromiseBroken,
+    /// A reminder went out (actor `system`); `data` holds the step, channel, invoices and amounts,
+    /// and `fallback` when an SMS went as mail or a task for want of a mobile number.
     ReminderSent,
+    /// A reminder could not be delivered after its retries; `data` holds the reason.
+    ReminderFailed,
+    /// Reminders were paused until a day; `data` holds the day and reason.
+    DunningPaused,
+    /// Reminders were resumed.
+    DunningResumed,
 }
