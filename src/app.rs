@@ -131,6 +131,10 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
     let sms = sms_provider(&config);
     let db = Db::connect(&config).await.map_err(StartError::Database)?;
     db.migrate().await.map_err(StartError::Migrate)?;
+    // Organizations made before dunning existed get its default policy and templates.
+    crate::services::dunning::defaults::seed_all(db.writer(), clock.now())
+        .await
+        .map_err(|error| StartError::Migrate(sea_orm::DbErr::Custom(error.to_string())))?;
     Ok(AppState {
         db,
         config: Arc::new(config),

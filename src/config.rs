@@ -307,12 +307,16 @@ impl Config {
 
         let dunning_interval = match get("TAHSILAT_DUNNING_INTERVAL") {
             None => 300,
-            Some(text) => text.parse::<u64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| {
-                ConfigError::new(
-                    "TAHSILAT_DUNNING_INTERVAL",
-                    format!("{text:?} is not a number of seconds from 1 to 86400"),
-                )
-            })?,
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "TAHSILAT_DUNNING_INTERVAL",
+                        format!("{text:?} is not a number of seconds from 1 to 86400"),
+                    )
+                })?,
         };
         let dunning_interval = std::time::Duration::from_secs(dunning_interval);
         let sms = match get("TAHSILAT_SMS_PROVIDER").as_deref() {

@@ -7,7 +7,9 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// How a template is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum TemplateChannel {
     #[sea_orm(string_value = "EMAIL")]
@@ -19,7 +21,9 @@ pub enum TemplateChannel {
 }
 
 /// What a policy step does: send a mail, send an SMS, or put a call on the collector's worklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum StepChannel {
     #[sea_orm(string_value = "EMAIL")]
@@ -55,8 +59,9 @@ pub struct Step {
     /// The template (any language of its name); None only for TASK steps.
     pub template_id: Option<Uuid>,
     pub include_pay_link: bool,
-    /// The step waits until the customer's overdue balance at it reaches this (minor units).
-    pub min_overdue_minor: Option<i64>,
+    /// The step waits until the balance of the customer's invoices at it reaches this, in their
+    /// currency.
+    pub min_overdue_amount: Option<rust_decimal::Decimal>,
 }
 
 /// The latest of `offsets` (sorted ascending) due by `today` for an invoice due on `due_date`.

@@ -42,7 +42,10 @@ pub fn parse(source: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
     while let Some(open) = rest.find("{{") {
         let before = &rest[..open];
         if let Some(stray) = before.find("}}") {
-            return Err(TemplateError::StrayClose(char_index(source, offset + stray)));
+            return Err(TemplateError::StrayClose(char_index(
+                source,
+                offset + stray,
+            )));
         }
         if !before.is_empty() {
             pieces.push(Piece::Text(before));
@@ -53,7 +56,9 @@ pub fn parse(source: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
         };
         let name = inside[..close].trim();
         if name.contains("{{") || !VARIABLES.contains(&name) {
-            return Err(TemplateError::UnknownVariable(name.chars().take(40).collect()));
+            return Err(TemplateError::UnknownVariable(
+                name.chars().take(40).collect(),
+            ));
         }
         pieces.push(Piece::Variable(name));
         let consumed = open + 2 + close + 2;
@@ -61,7 +66,10 @@ pub fn parse(source: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
         rest = &rest[consumed..];
     }
     if let Some(stray) = rest.find("}}") {
-        return Err(TemplateError::StrayClose(char_index(source, offset + stray)));
+        return Err(TemplateError::StrayClose(char_index(
+            source,
+            offset + stray,
+        )));
     }
     if !rest.is_empty() {
         pieces.push(Piece::Text(rest));
@@ -140,7 +148,10 @@ mod tests {
         );
         let html = render_html(&pieces, &Sample);
         assert!(html.contains("&lt;Acme &amp; Co&gt;,<br>"), "{html}");
-        assert!(html.contains("<a href=\"https://pay.example/p/1\">"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://pay.example/p/1\">"),
+            "{html}"
+        );
         assert_eq!(
             parse("Hi {{ amount }}"),
             Err(TemplateError::UnknownVariable("amount".into()))
@@ -156,6 +167,9 @@ mod tests {
             parse("{{ {{customer}} }}"),
             Err(TemplateError::UnknownVariable(_))
         ));
-        assert_eq!(parse("no variables").unwrap(), vec![Piece::Text("no variables")]);
+        assert_eq!(
+            parse("no variables").unwrap(),
+            vec![Piece::Text("no variables")]
+        );
     }
 }

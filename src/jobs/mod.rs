@@ -1,5 +1,5 @@
-//! Background work that runs beside the server and stops with it: delivering the outbox's mail,
-//! expiring payment links, and settling promises to pay.
+//! Background work that runs beside the server and stops with it: delivering the outbox's mail
+//! and SMS, expiring payment links, settling promises to pay, and the reminder scheduler.
 
 pub mod expiry;
 
@@ -18,6 +18,8 @@ pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dunning = tokio::time::interval(state.config.dunning_interval);
+    dunning.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut outbox = tokio::time::interval(OUTBOX_INTERVAL);
     outbox.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -37,6 +39,13 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(count) => tracing::info!(count, "promises settled"),
                     Err(error) => tracing::warn!(error = ?error, "settling promises failed; will try again"),
+                }
+            }
+            _ = dunning.tick() => {
+                match crate::services::dunning::scheduler::run_pass(&state).await {
+                    Ok(report) if report.sent > 0 => tracing::info!(sent = report.sent, "reminders sent"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(error = ?error, "the reminder pass failed; will try again"),
                 }
             }
             _ = stop.changed() => break,

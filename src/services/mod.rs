@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod customers;
 pub mod demo;
 pub mod disputes;
+pub mod dunning;
 pub mod invoices;
 pub mod link_pricing;
 pub mod listing;

@@ -219,7 +219,20 @@ pub async fn create(
     input: NewPaymentLink,
 ) -> AppResult<payment_link::Model> {
     viewer.require(Role::Collector)?;
-    let org = viewer.organization_id;
+    create_as(app, viewer.organization_id, Actor::User(viewer), input).await
+}
+
+/// Creates a link for a person or for the system (a reminder that needs one).
+pub async fn create_as(
+    app: &AppState,
+    org: OrganizationId,
+    actor: Actor<'_>,
+    input: NewPaymentLink,
+) -> AppResult<payment_link::Model> {
+    let created_by = match &actor {
+        Actor::User(viewer) => Some(viewer.user_id.0),
+        Actor::System(_) => None,
+    };
     let mut checks = Validation::new();
     let max_installments = input.max_installments.unwrap_or(1);
     let offered = u32::try_from(max_installments)
@@ -356,22 +369,19 @@ pub async fn create(
         expires_at: Set(expires_at),
         paid_at: Set(None),
         payment_id: Set(None),
-        created_by: Set(Some(viewer.user_id.0)),
+        created_by: Set(created_by),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(&txn)
     .await?;
-    for invoice in &plan.invoices {
-        payment_link_invoice::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(org.0),
-            link_id: Set(link.id),
-            invoice_id: Set(invoice.id),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    let join = |invoice: &invoice::Model| payment_link_invoice::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org.0),
+        link_id: Set(link.id),
+        invoice_id: Set(invoice.id),
+    };
+    super::scope::insert_all(&txn, plan.invoices.iter().map(join)).await?;
     let entry = Entry {
         customer_id: plan.customer.id,
         invoice_id: (plan.invoices.len() == 1).then(|| plan.invoices[0].id),
@@ -386,7 +396,7 @@ pub async fn create(
             "provider": link.provider,
         }),
     };
-    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    activities::append(&txn, org, actor, entry, now).await?;
     txn.commit().await?;
     Ok(link)
 }

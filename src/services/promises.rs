@@ -21,12 +21,10 @@ use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::OrganizationId;
 use crate::domain::money::{Currency, Money};
-use crate::domain::promise::{self, DEFAULT_GRACE_DAYS, PromiseStatus};
+use crate::domain::promise::{self, PromiseStatus};
 use crate::domain::role::Role;
 use crate::domain::task::{TaskKind, TaskSource};
-use crate::entities::{
-    customer, organization, payment, payment_allocation, promise as row, promise_invoice,
-};
+use crate::entities::{customer, payment, payment_allocation, promise as row, promise_invoice};
 use crate::error::{AppResult, FieldError, Validation};
 use crate::state::AppState;
 
@@ -210,7 +208,7 @@ pub async fn cancel(app: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<row:
 
 /// One settlement pass over every organization's OPEN promises: KEPT when the money applied to
 /// their invoices since they were made reaches the amount; BROKEN after the promised date plus
-/// the organization's grace days (`promiseGraceDays` in its settings, default 2), with a call task
+/// the organization's grace days (`promiseGraceDays` in the dunning settings, default 2), with a call task
 /// for the customer's collector (or the managers). Returns how many were settled.
 pub async fn settle_due(app: &AppState) -> AppResult<usize> {
     let today = app.clock.today();
@@ -338,18 +336,9 @@ async fn paid_since(
 }
 
 async fn grace_days(conn: &impl ConnectionTrait, org: OrganizationId) -> AppResult<u32> {
-    let settings = organization::Entity::find_by_id(org.0)
-        .one(conn)
+    Ok(super::dunning::settings(conn, org)
         .await?
-        .map(|organization| organization.settings);
-    Ok(settings
-        .and_then(|settings| {
-            settings
-                .get("promiseGraceDays")
-                .and_then(serde_json::Value::as_u64)
-        })
-        .and_then(|days| u32::try_from(days).ok())
-        .unwrap_or(DEFAULT_GRACE_DAYS))
+        .promise_grace_days)
 }
 
 /// How a customer's promises went.

@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, api_token, contact, customer, dispute, invoice, payment, payment_allocation,
-    message_template, payment_link, payment_link_invoice, promise, promise_invoice, reminder_policy,
-    reminder_send, task, task_invoice, user,
+    activity, api_token, contact, customer, dispute, invoice, message_template, payment,
+    payment_allocation, payment_link, payment_link_invoice, promise, promise_invoice,
+    reminder_policy, reminder_send, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 

@@ -124,6 +124,7 @@ pub async fn find_or_create_organization(
     }
     .insert(conn)
     .await?;
+    super::dunning::defaults::seed(conn, OrganizationId(created.id), now).await?;
     Ok((created, true))
 }
 

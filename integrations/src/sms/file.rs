@@ -34,9 +34,9 @@ impl SmsProvider for FileSms {
             if message.informational { "yes" } else { "no" },
             message.body
         );
-        tokio::fs::write(&path, text)
-            .await
-            .map_err(|error| SmsError::retry(format!("cannot write {}: {error}", path.display())))?;
+        tokio::fs::write(&path, text).await.map_err(|error| {
+            SmsError::retry(format!("cannot write {}: {error}", path.display()))
+        })?;
         Ok(SmsReceipt { job_id })
     }
 
