@@ -14,7 +14,8 @@ use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, contact, customer, dispute, invoice, organization, payment, payment_allocation,
-    payment_link, payment_link_invoice, promise, promise_invoice, task_invoice, user,
+    payment_link, payment_link_invoice, promise, promise_invoice, reminder_policy, task_invoice,
+    user,
 };
 use crate::error::AppError;
 use crate::services::activities;
@@ -232,6 +233,35 @@ impl Loader<Uuid> for OrganizationLoader {
     }
 }
 
+/// The organization's default reminder policy, keyed by the organization's id.
+pub struct DefaultPolicyLoader {
+    db: Db,
+    org: OrganizationId,
+}
+
+impl Loader<Uuid> for DefaultPolicyLoader {
+    type Value = reminder_policy::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, reminder_policy::Model>, LoadError> {
+        if !keys.contains(&self.org.0) {
+            return Ok(HashMap::new());
+        }
+        let found = reminder_policy::Entity::in_org(self.org)
+            .filter(reminder_policy::Column::IsDefault.eq(true))
+            .one(self.db.reader())
+            .await
+            .map_err(shared)?;
+        Ok(found
+            .into_iter()
+            .map(|policy| (self.org.0, policy))
+            .collect())
+    }
+}
+
 /// Loaders run at once, with every key of the call: lists load their relations for the whole
 /// page in one call (see `prefetch.rs`), so there is nothing to wait for, and a single object's
 /// relation is one key anyway. Waiting for siblings instead would cost every request a timer per
@@ -247,6 +277,8 @@ where
 /// Every loader of one request.
 pub struct Loaders {
     pub organization: DataLoader<OrganizationLoader, HashMapCache>,
+    pub reminder_policy: DataLoader<ById<reminder_policy::Entity>, HashMapCache>,
+    pub default_policy: DataLoader<DefaultPolicyLoader, HashMapCache>,
     pub customer: DataLoader<ById<customer::Entity>, HashMapCache>,
     pub invoice: DataLoader<ById<invoice::Entity>, HashMapCache>,
     pub payment: DataLoader<ById<payment::Entity>, HashMapCache>,
@@ -304,6 +336,11 @@ impl Loaders {
                 }
             };
         Self {
+            reminder_policy: by_id(&db, org),
+            default_policy: batched(DefaultPolicyLoader {
+                db: db.clone(),
+                org,
+            }),
             organization: batched(OrganizationLoader {
                 db: db.clone(),
                 org,

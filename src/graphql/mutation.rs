@@ -6,6 +6,7 @@ use async_graphql::MaybeUndefined;
 use super::types::activity::ActivityMutation;
 use super::types::customer::CustomersMutation;
 use super::types::dispute::DisputesMutation;
+use super::types::dunning::DunningMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
@@ -23,6 +24,7 @@ pub struct MutationRoot(
     PaymentLinksMutation,
     ActivityMutation,
     DisputesMutation,
+    DunningMutation,
     TasksMutation,
     PromisesMutation,
     UsersMutation,

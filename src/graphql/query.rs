@@ -3,6 +3,7 @@
 use super::types::activity::ActivityQuery;
 use super::types::customer::CustomersQuery;
 use super::types::dispute::DisputesQuery;
+use super::types::dunning::DunningQuery;
 use super::types::invoice::InvoicesQuery;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
@@ -20,6 +21,7 @@ pub struct QueryRoot(
     PaymentLinksQuery,
     ActivityQuery,
     DisputesQuery,
+    DunningQuery,
     TasksQuery,
     PromisesQuery,
     UsersQuery,

@@ -18,7 +18,10 @@ pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut dunning = tokio::time::interval(state.config.dunning_interval);
+    // The first pass waits one interval: a restart storm does not become a reminder storm, and
+    // the passes a test drives by hand are the only ones it sees.
+    let period = state.config.dunning_interval;
+    let mut dunning = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     dunning.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut outbox = tokio::time::interval(OUTBOX_INTERVAL);
     outbox.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

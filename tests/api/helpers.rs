@@ -117,6 +117,10 @@ impl TestDatabase {
                 self.dir.path().join("mail").display().to_string(),
             ),
             (
+                "TAHSILAT_SMS_DIR".to_owned(),
+                self.dir.path().join("sms").display().to_string(),
+            ),
+            (
                 "TAHSILAT_DATABASE_MAX_CONNECTIONS".to_owned(),
                 "5".to_owned(),
             ),

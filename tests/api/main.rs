@@ -20,6 +20,7 @@ mod collections;
 mod customer_details;
 mod demo;
 mod disputes;
+mod dunning;
 mod hardening;
 mod health;
 mod lists;

@@ -57,6 +57,37 @@ impl Customer {
         self.0.language.as_deref().unwrap_or("tr")
     }
 
+    /// No reminders go to the customer until this day (inclusive); null when not paused.
+    async fn dunning_paused_until(&self) -> Option<crate::graphql::scalars::Date> {
+        self.0
+            .dunning_paused_until
+            .map(crate::graphql::scalars::Date)
+    }
+
+    /// Why reminders are paused.
+    async fn dunning_pause_reason(&self) -> Option<&str> {
+        self.0.dunning_pause_reason.as_deref()
+    }
+
+    /// The policy the customer's reminders follow: their own, else the default; null when the
+    /// customer gets no reminders.
+    async fn reminder_policy(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::dunning::ReminderPolicy>> {
+        if self.0.reminders_off == Some(true) {
+            return Ok(None);
+        }
+        let found = match self.0.reminder_policy_id {
+            Some(policy_id) => load(ctx, |loaders| &loaders.reminder_policy, policy_id).await?,
+            None => {
+                let org = self.0.organization_id;
+                load(ctx, |loaders| &loaders.default_policy, org).await?
+            }
+        };
+        Ok(found.map(super::dunning::ReminderPolicy))
+    }
+
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }

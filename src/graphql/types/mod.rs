@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod customer;
 pub mod dispute;
+pub mod dunning;
 pub mod enums;
 pub mod invoice;
 pub mod money;
