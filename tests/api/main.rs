@@ -31,5 +31,6 @@ mod payment_links;
 mod paytr;
 mod promises;
 mod schema;
+mod sms;
 mod tenancy;
 mod worklist;
