@@ -85,7 +85,9 @@ main{max-width:32rem;margin:0 auto;padding:1.25rem}section{background:#fff;borde
 h1{font-size:1.2rem;margin:0 0 .25rem}p.muted{color:#5b6475;margin:.25rem 0}.amount{font-size:2rem;font-weight:700;margin:.5rem 0}\
 table{width:100%;border-collapse:collapse}td,th{padding:.55rem .25rem;border-bottom:1px solid #e6e8ec;text-align:left}td.num,th.num{text-align:right}\
 label{display:flex;gap:.5rem;align-items:center}button{width:100%;padding:.9rem;font-size:1.05rem;border:0;border-radius:10px;background:#1f6feb;color:#fff;margin-top:1rem}\
-button.decline{background:#b42318}.state{font-size:1.1rem;font-weight:600}.sandbox{background:#fff4ce;border:2px dashed #b58100}";
+button.decline{background:#b42318}button.secondary{background:#fff;color:#1f6feb;border:1px solid #1f6feb}.state{font-size:1.1rem;font-weight:600}.sandbox{background:#fff4ce;border:2px dashed #b58100}\
+h2{font-size:1rem;margin:0 0 .5rem}form+form{margin-top:1.25rem;padding-top:1rem;border-top:1px solid #e6e8ec}form label{flex-wrap:wrap;margin:.4rem 0}\
+input,select,textarea{font:inherit;padding:.5rem;border:1px solid #c9ced6;border-radius:8px;flex:1 1 12rem;min-width:0}";
 
 pub fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     Html(format!(

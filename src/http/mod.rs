@@ -27,7 +27,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, Request, Response, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -59,7 +59,10 @@ pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
     let sandbox_on = app.providers.sandbox().is_some();
     let headers = PageHeaders::new(&app);
     let state = HttpState { app, schema };
-    let mut pages = Router::new().route("/pay/{token}", get(pay::show).post(pay::choose));
+    let mut pages = Router::new()
+        .route("/pay/{token}", get(pay::show).post(pay::choose))
+        .route("/pay/{token}/promise", post(pay::promise))
+        .route("/pay/{token}/dispute", post(pay::dispute));
     if sandbox_on {
         pages = pages.route(
             "/sandbox/checkout/{id}",

@@ -1,7 +1,8 @@
 //! `/pay/{token}`: the customer's page. It shows only what the link covers — the company, the
 //! invoices, the amount and the installment table — in Turkish, or in English when the browser
 //! prefers it, and sends the customer on to the provider's hosted card page. No card data ever
-//! reaches this service.
+//! reaches this service. A customer who cannot pay now can promise a date or dispute an invoice
+//! here instead (`/pay/{token}/promise`, `/pay/{token}/dispute`).
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -10,10 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::HttpState;
+use crate::domain::dispute::DisputeReason;
 use crate::domain::installments::{InstallmentOption, MAX_INSTALLMENTS};
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
 use crate::render::{Lang, escape, format_money, page, test_banner};
+use crate::services::customer_replies::{self, Refusal};
 use crate::services::link_pricing;
 use crate::services::payment_links::{self, PublicLink};
 use crate::services::rules::stored_currency;
@@ -149,6 +152,11 @@ pub async fn show(
             lang.pick("Bu ödeme bağlantısı iptal edildi.", "This payment link has been cancelled.")
         ),
     };
+    let reply = if view.status == PaymentLinkStatus::Active {
+        reply_forms(lang, &view, state.app.clock.today())
+    } else {
+        String::new()
+    };
     let banner = if state
         .app
         .providers
@@ -162,7 +170,7 @@ pub async fn show(
     page(
         lang,
         &view.organization_name,
-        &format!("{banner}{header}{action}"),
+        &format!("{banner}{header}{action}{reply}"),
     )
     .into_response()
 }
@@ -203,4 +211,166 @@ pub async fn choose(
         }
     };
     Redirect::to(&provider.checkout_url(&page, choice.installments)).into_response()
+}
+
+/// The reasons a customer can pick, with their words.
+const REASONS: [(DisputeReason, &str, &str); 7] = [
+    (DisputeReason::Price, "Fiyat hatalı", "The price is wrong"),
+    (
+        DisputeReason::Quantity,
+        "Miktar hatalı",
+        "The quantity is wrong",
+    ),
+    (
+        DisputeReason::Quality,
+        "Ürün / hizmet kusurlu",
+        "Faulty goods or service",
+    ),
+    (DisputeReason::NotReceived, "Teslim almadım", "Not received"),
+    (DisputeReason::AlreadyPaid, "Zaten ödedim", "Already paid"),
+    (
+        DisputeReason::Duplicate,
+        "Mükerrer fatura",
+        "Invoiced twice",
+    ),
+    (DisputeReason::Other, "Diğer", "Other"),
+];
+
+/// "Can't pay now?": promise a date, or dispute an invoice.
+fn reply_forms(lang: Lang, view: &PublicLink, today: chrono::NaiveDate) -> String {
+    let last = today + chrono::Duration::days(customer_replies::MAX_PROMISE_DAYS);
+    let invoices: String = view
+        .invoices
+        .iter()
+        .map(|invoice| {
+            let number = escape(&invoice.number);
+            format!("<option value=\"{number}\">{number}</option>")
+        })
+        .collect();
+    let reasons: String = REASONS
+        .iter()
+        .map(|(reason, tr, en)| {
+            let value = sea_orm::ActiveEnum::to_value(reason);
+            format!("<option value=\"{value}\">{}</option>", lang.pick(tr, en))
+        })
+        .collect();
+    format!(
+        "<section><h2>{}</h2>\
+<form method=\"post\" action=\"/pay/{token}/promise\" id=\"promise\"><label>{} <input type=\"date\" name=\"date\" min=\"{today}\" max=\"{last}\" required></label>\
+<label>{} <input type=\"text\" name=\"note\" maxlength=\"1000\"></label><button type=\"submit\">{}</button></form>\
+<form method=\"post\" action=\"/pay/{token}/dispute\" id=\"dispute\"><label>{} <select name=\"invoice\">{invoices}</select></label>\
+<label>{} <select name=\"reason\">{reasons}</select></label><label>{} <textarea name=\"note\" maxlength=\"1000\"></textarea></label>\
+<button type=\"submit\" class=\"secondary\">{}</button></form></section>",
+        lang.pick("Şimdi ödeyemiyor musunuz?", "Can't pay now?"),
+        lang.pick("Şu tarihte ödeyeceğim:", "I will pay on:"),
+        lang.pick("Not (isteğe bağlı):", "Note (optional):"),
+        lang.pick("Ödeme sözü ver", "Promise to pay"),
+        lang.pick("Faturaya itiraz:", "Dispute an invoice:"),
+        lang.pick("Neden:", "Reason:"),
+        lang.pick("Açıklama:", "Details:"),
+        lang.pick("İtiraz et", "Dispute"),
+        token = escape(&view.link.token),
+    )
+}
+
+/// What the promise form sends.
+#[derive(Debug, Deserialize)]
+pub struct PromiseForm {
+    pub date: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What the dispute form sends.
+#[derive(Debug, Deserialize)]
+pub struct DisputeForm {
+    pub invoice: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The answer to a reply: thanks, or what was wrong, with the way back to the page.
+fn replied(
+    lang: Lang,
+    token: &str,
+    outcome: crate::error::AppResult<Result<(), Refusal>>,
+    thanks: (&'static str, &'static str),
+) -> Response {
+    let (status, title, text) = match outcome {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            lang.pick("Teşekkürler", "Thank you"),
+            lang.pick(thanks.0, thanks.1).to_owned(),
+        ),
+        Ok(Err(Refusal::Closed)) => return not_found(lang),
+        Ok(Err(Refusal::AlreadyPromised)) => (
+            StatusCode::CONFLICT,
+            lang.pick("Zaten kayıtlı", "Already noted"),
+            lang.pick(
+                "Bu faturalar için verdiğiniz bir ödeme sözü zaten kayıtlı.",
+                "A promise to pay these invoices is already on record.",
+            )
+            .to_owned(),
+        ),
+        Ok(Err(Refusal::Invalid(errors))) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.pick("Lütfen kontrol edin", "Please check"),
+            errors
+                .iter()
+                .map(|error| error.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Err(error) => {
+            let _ = error.public_message();
+            return unavailable(lang);
+        }
+    };
+    let body = format!(
+        "<section><h1 id=\"reply\" data-status=\"{}\">{title}</h1><p>{}</p><p><a href=\"/pay/{}\">{}</a></p></section>",
+        status.as_u16(),
+        escape(&text),
+        escape(token),
+        lang.pick("Ödeme sayfasına dön", "Back to the payment page"),
+    );
+    (status, page(lang, title, &body)).into_response()
+}
+
+/// "I will pay on …".
+pub async fn promise(
+    State(state): State<HttpState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<PromiseForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let date = form.date.as_deref().and_then(|date| date.parse().ok());
+    let outcome = customer_replies::promise(&state.app, &token, date, form.note).await;
+    let thanks = (
+        "Ödeme sözünüzü kaydettik; o tarihe kadar size hatırlatma göndermeyeceğiz.",
+        "We have noted your promise; we will not send reminders until that date.",
+    );
+    replied(lang, &token, outcome, thanks)
+}
+
+/// "This invoice is wrong".
+pub async fn dispute(
+    State(state): State<HttpState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<DisputeForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let reason = form.reason.as_deref().and_then(|reason| {
+        REASONS
+            .iter()
+            .map(|(reason, _, _)| *reason)
+            .find(|known| sea_orm::ActiveEnum::to_value(known) == reason)
+    });
+    let outcome =
+        customer_replies::dispute(&state.app, &token, &form.invoice, reason, form.note).await;
+    let thanks = (
+        "İtirazınızı aldık; bu fatura incelenene kadar size hatırlatma göndermeyeceğiz.",
+        "We have your dispute; we will not send reminders for this invoice while it is reviewed.",
+    );
+    replied(lang, &token, outcome, thanks)
 }

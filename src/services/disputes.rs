@@ -44,6 +44,33 @@ pub async fn open(
         .map_err(|_| {
             FieldError::new(&["invoiceId"], "NOT_FOUND", "no such invoice").into_error()
         })?;
+    let now = app.clock.now();
+    let opened = open_in(
+        &txn,
+        Actor::User(viewer),
+        &invoice,
+        reason,
+        note,
+        checks,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(opened)
+}
+
+/// Opens a dispute on a locked invoice inside the caller's transaction (a person's, or the
+/// customer's from the pay page); `checks` may already hold the input's errors.
+pub async fn open_in(
+    txn: &impl ConnectionTrait,
+    actor: Actor<'_>,
+    invoice: &invoice::Model,
+    reason: DisputeReason,
+    note: Option<String>,
+    mut checks: Validation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<dispute::Model> {
+    let org = OrganizationId(invoice.organization_id);
     let void = invoice.status == InvoiceStatus::Void;
     checks.check(
         void,
@@ -51,12 +78,15 @@ pub async fn open(
         "INVOICE_VOID",
         "a void invoice cannot be disputed",
     );
-    let already = open_count(&txn, org, invoice.id).await? > 0;
+    let already = open_count(txn, org, invoice.id).await? > 0;
     let text = "the invoice has an open dispute; resolve it first";
     checks.check(already, &["invoiceId"], "ALREADY_DISPUTED", text);
     checks.finish()?;
 
-    let now = app.clock.now();
+    let (opened_by, label) = match &actor {
+        Actor::User(viewer) => (Some(viewer.user_id.0), viewer.email.clone()),
+        Actor::System(label) => (None, (*label).to_owned()),
+    };
     let opened = dispute::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(org.0),
@@ -67,19 +97,18 @@ pub async fn open(
         status: Set(DisputeStatus::Open),
         outcome: Set(None),
         resolution_note: Set(None),
-        opened_by: Set(Some(viewer.user_id.0)),
-        opened_by_label: Set(viewer.email.clone()),
+        opened_by: Set(opened_by),
+        opened_by_label: Set(label),
         opened_at: Set(now),
         resolved_by: Set(None),
         resolved_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    set_disputed(&txn, &invoice, true, now).await?;
+    set_disputed(txn, invoice, true, now).await?;
     let data = json!({"disputeId": opened.id, "number": invoice.number, "reason": sea_orm::ActiveEnum::to_value(&reason)});
-    let entry = Entry::for_invoice(&invoice, ActivityKind::DisputeOpened, note, data);
-    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
-    txn.commit().await?;
+    let entry = Entry::for_invoice(invoice, ActivityKind::DisputeOpened, note, data);
+    activities::append(txn, org, actor, entry, now).await?;
     Ok(opened)
 }
 

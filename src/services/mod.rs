@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod api_tokens;
 pub mod callbacks;
+pub mod customer_replies;
 pub mod customers;
 pub mod demo;
 pub mod disputes;
