@@ -130,6 +130,29 @@ impl Driver {
         .await;
     }
 
+    /// Runs JavaScript in the page (to set a date input, whose typed format depends on locale).
+    async fn script(&self, js: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": js, "args": []}),
+        )
+        .await;
+    }
+
+    /// The page's source once it contains `needle` (or after five seconds, as it is then).
+    async fn wait_for(&self, needle: &str) -> String {
+        let mut page = String::new();
+        for _ in 0..50 {
+            page = self.source().await;
+            if page.contains(needle) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        page
+    }
+
     async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", Value::Null)
             .await
@@ -189,14 +212,7 @@ async fn a_customer_pays_in_a_real_browser() {
     driver.click("input[name=installments][value='3']").await;
     driver.click("button[type=submit]").await;
     // The pay page carries the TEST banner too: wait for the bank's own buttons.
-    let mut bank = String::new();
-    for _ in 0..50 {
-        bank = driver.source().await;
-        if bank.contains("id=\"approve\"") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let bank = driver.wait_for("id=\"approve\"").await;
     assert!(
         bank.contains("id=\"approve\"")
             && bank.contains("TEST")
@@ -204,14 +220,7 @@ async fn a_customer_pays_in_a_real_browser() {
         "{bank}"
     );
     driver.click("#approve").await;
-    let mut paid = String::new();
-    for _ in 0..50 {
-        paid = driver.source().await;
-        if paid.contains("data-status=\"PAID\"") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let paid = driver.wait_for("data-status=\"PAID\"").await;
     driver
         .screenshot(&app.database.dir.path().join("paid.png"))
         .await;
@@ -240,4 +249,44 @@ async fn a_customer_pays_in_a_real_browser() {
         body["data"]["activities"]["edges"][0]["node"]["data"]["installmentCount"],
         3
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_promises_and_disputes_in_a_real_browser() {
+    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+        eprintln!("skipped: no browser here (install Debian's chromium and chromium-driver)");
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let team = Team::new(&app, "Demo Ticaret A.Ş.").await;
+    let customer = create_customer(&app, &team.manager, "Ege Zeytincilik").await;
+    let first = create_invoice(&app, &team.manager, &customer, "DT-1", "800.00", "2026-11-13").await;
+    let second = create_invoice(&app, &team.manager, &customer, "DT-2", "450.50", "2026-11-14").await;
+    let created = mutate(&app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { url } userErrors { code } } }", json!({"invoiceIds": [first, second]})).await;
+    let url = created["paymentLink"]["url"].as_str().unwrap().to_owned();
+
+    let profile = tempfile::tempdir().unwrap();
+    let Some(driver) = Driver::start(profile.path()).await else {
+        eprintln!("skipped: chromedriver did not start a browser session");
+        return;
+    };
+    driver.open(&url).await;
+    driver.wait_for("id=\"promise\"").await;
+    driver.script("document.querySelector('#promise input[name=date]').value = '2026-12-04';").await;
+    driver.click("#promise button[type=submit]").await;
+    let thanks = driver.wait_for("id=\"reply\"").await;
+    driver.screenshot(&app.database.dir.path().join("promised.png")).await;
+
+    driver.open(&url).await;
+    driver.wait_for("id=\"dispute\"").await;
+    driver.script("document.querySelector('#dispute select[name=invoice]').value = 'DT-2'; document.querySelector('#dispute select[name=reason]').value = 'NOT_RECEIVED'; document.querySelector('#dispute textarea').value = 'Mal gelmedi';").await;
+    driver.click("#dispute button[type=submit]").await;
+    let disputed = driver.wait_for("id=\"reply\"").await;
+    driver.quit().await;
+    assert!(thanks.contains("data-status=\"200\""), "{thanks}");
+    assert!(disputed.contains("data-status=\"200\""), "{disputed}");
+
+    let (_, body) = app.graphql(&team.viewer, "query($id: ID!, $second: ID!) { customer(id: $id) { promises { status promisedDate } } invoice(id: $second) { disputed disputes { reason note } } }", json!({"id": customer, "second": second})).await;
+    assert_eq!(body["data"]["customer"]["promises"], json!([{"status": "OPEN", "promisedDate": "2026-12-04"}]), "{body}");
+    assert_eq!(body["data"]["invoice"], json!({"disputed": true, "disputes": [{"reason": "NOT_RECEIVED", "note": "Mal gelmedi"}]}), "{body}");
 }

@@ -96,3 +96,64 @@ on_both_databases! {
         assert_eq!(body["data"]["paymentLink"]["status"], "EXPIRED");
     }
 }
+
+on_both_databases! {
+    async fn a_customer_promises_or_disputes_from_the_pay_page(app) {
+        let team = Team::new(&app, "acme").await;
+        let other = Team::new(&app, "rakip").await;
+        let (_, me) = app.graphql(&team.collector, "{ viewer { id } }", json!({})).await;
+        let made = mutate(&app, &team.manager, "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }", json!({"name": "Yanıt Ltd", "assignedCollectorId": me["data"]["viewer"]["id"]})).await;
+        let customer = made["customer"]["id"].as_str().unwrap().to_owned();
+        let first = create_invoice(&app, &team.manager, &customer, "R-1", "300.00", "2026-11-13").await;
+        let second = create_invoice(&app, &team.manager, &customer, "R-2", "200.00", "2026-11-14").await;
+        let outside = create_invoice(&app, &team.manager, &customer, "R-3", "50.00", "2026-11-14").await;
+        let theirs = create_customer(&app, &other.manager, "Başka").await;
+        create_invoice(&app, &other.manager, &theirs, "X-1", "10.00", "2026-11-14").await;
+        let created = mutate(&app, &team.collector, LINK, json!({"invoiceIds": [first, second]})).await;
+        let url = created["paymentLink"]["url"].as_str().unwrap().to_owned();
+        let browser = browser();
+        let html = browser.get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Şimdi ödeyemiyor musunuz?") && html.contains("action=\"/pay/"), "the page offers both answers");
+
+        // A date too far ahead, in the past, or missing is refused and records nothing.
+        for date in ["2026-12-24", "2026-11-01", ""] {
+            let refused = browser.post(format!("{url}/promise")).form(&[("date", date)]).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "{date}");
+        }
+        let promised = browser.post(format!("{url}/promise")).form(&[("date", "2026-12-01"), ("note", "Maaşlar yatınca")]).send().await.unwrap();
+        assert_eq!(promised.status(), 200);
+        assert!(promised.text().await.unwrap().contains("Ödeme sözünüzü kaydettik"));
+        let again = browser.post(format!("{url}/promise")).form(&[("date", "2026-12-02")]).send().await.unwrap();
+        assert_eq!(again.status(), 409, "one open promise at a time");
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { promises(filter: {customerId: $id}) { edges { node { status promisedDate amount { amount } createdByLabel invoices { number } } } } }", json!({"id": customer})).await;
+        assert_eq!(body["data"]["promises"]["edges"][0]["node"], json!({"status": "OPEN", "promisedDate": "2026-12-01", "amount": {"amount": "500.00"}, "createdByLabel": "customer", "invoices": [{"number": "R-1"}, {"number": "R-2"}]}), "{body}");
+
+        // A dispute reaches only the link's own invoices.
+        for invoice in ["R-3", "X-1"] {
+            let refused = browser.post(format!("{url}/dispute")).form(&[("invoice", invoice), ("reason", "PRICE")]).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "{invoice}");
+        }
+        let bad_reason = browser.post(format!("{url}/dispute")).form(&[("invoice", "R-2"), ("reason", "ANGRY")]).send().await.unwrap();
+        assert_eq!(bad_reason.status(), 422);
+        let disputed = browser.post(format!("{url}/dispute")).form(&[("invoice", "R-2"), ("reason", "QUANTITY"), ("note", "10 koli eksik geldi")]).send().await.unwrap();
+        assert_eq!(disputed.status(), 200);
+        let twice = browser.post(format!("{url}/dispute")).form(&[("invoice", "R-2"), ("reason", "QUANTITY")]).send().await.unwrap();
+        assert_eq!(twice.status(), 422, "already disputed");
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { invoice(id: $id) { disputed disputes { status reason note } } }", json!({"id": second})).await;
+        assert_eq!(body["data"]["invoice"], json!({"disputed": true, "disputes": [{"status": "OPEN", "reason": "QUANTITY", "note": "10 koli eksik geldi"}]}), "{body}");
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { invoice(id: $id) { disputed } }", json!({"id": outside})).await;
+        assert_eq!(body["data"]["invoice"]["disputed"], false);
+
+        // Both replies are on the collector's worklist.
+        let (_, list) = app.graphql(&team.collector, "{ worklist { source kind invoices { number } } }", json!({})).await;
+        let replies: Vec<(String, String)> = list["data"]["worklist"].as_array().unwrap().iter().map(|task| (task["source"].as_str().unwrap().to_owned(), task["kind"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(replies, [("CUSTOMER_REPLY".to_owned(), "FOLLOW_UP".to_owned()), ("CUSTOMER_REPLY".to_owned(), "REVIEW".to_owned())], "{list}");
+        let (_, log) = app.graphql(&team.viewer, "query($id: ID!) { activities(filter: {customerId: $id, kinds: [PROMISE_MADE, DISPUTE_OPENED]}) { edges { node { kind actorLabel } } } }", json!({"id": customer})).await;
+        let actors: Vec<&str> = log["data"]["activities"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"]["actorLabel"].as_str().unwrap()).collect();
+        assert_eq!(actors, ["customer", "customer"], "{log}");
+
+        // An unknown token answers 404 and records nothing.
+        let unknown = browser.post(app.url("/pay/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/promise")).form(&[("date", "2026-12-01")]).send().await.unwrap();
+        assert_eq!(unknown.status(), 404);
+    }
+}
