@@ -18,8 +18,10 @@ use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::{Currency, Money};
 use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
+use crate::domain::task::{TaskKind, TaskSource, TaskStatus};
 use crate::entities::{
-    activity, contact, customer, invoice, organization, payment, payment_allocation, user,
+    activity, contact, customer, invoice, organization, payment, payment_allocation, task,
+    task_invoice, user,
 };
 use crate::error::AppResult;
 use crate::services::scope::OrgScoped;
@@ -278,6 +280,8 @@ async fn insert_data(
         });
     };
 
+    // Overdue invoices, for the collectors' worklists.
+    let mut overdue = Vec::new();
     let mut invoice_number = 0;
     for (index, (name, city)) in COMPANIES.iter().enumerate() {
         let customer_id = CustomerId::new().0;
@@ -482,6 +486,9 @@ async fn insert_data(
             }
 
             let balance = Money::from_minor(total_minor - paid_minor, currency);
+            if days_past_due > 10 && balance.is_positive() {
+                overdue.push((customer_id, collector.id, invoice_id, name));
+            }
             if days_past_due > 3 && balance.is_positive() {
                 let called_on = due_date + Duration::days(dice.range(2, days_past_due.max(3)));
                 let note = CALL_NOTES[dice.range(0, CALL_NOTES.len() as i64) as usize];
@@ -538,5 +545,67 @@ async fn insert_data(
             .exec(txn)
             .await?;
     }
+    worklists(txn, organization_id, &overdue, today, now).await
+}
+
+/// Four tasks on each collector's worklist for today: calls and follow-ups about overdue
+/// invoices, one customer each.
+async fn worklists(
+    txn: &sea_orm::DatabaseTransaction,
+    organization_id: uuid::Uuid,
+    overdue: &[(uuid::Uuid, uuid::Uuid, uuid::Uuid, &&str)],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tasks = Vec::new();
+    let mut joins = Vec::new();
+    let mut given: std::collections::HashMap<uuid::Uuid, usize> = Default::default();
+    let mut seen = std::collections::HashSet::new();
+    for (customer_id, collector_id, invoice_id, name) in overdue {
+        let count = given.entry(*collector_id).or_default();
+        if *count >= 4 || !seen.insert(*customer_id) {
+            continue;
+        }
+        let (kind, source, note) = if *count % 2 == 0 {
+            (
+                TaskKind::Call,
+                TaskSource::Dunning,
+                format!("{name}: vadesi geçen fatura için arayın."),
+            )
+        } else {
+            (
+                TaskKind::FollowUp,
+                TaskSource::Manual,
+                format!("{name}: geçen hafta söz verilen ödemeyi kontrol edin."),
+            )
+        };
+        *count += 1;
+        let task_id = uuid::Uuid::now_v7();
+        tasks.push(task::ActiveModel {
+            id: Set(task_id),
+            organization_id: Set(organization_id),
+            customer_id: Set(*customer_id),
+            kind: Set(kind),
+            source: Set(source),
+            status: Set(TaskStatus::Open),
+            due_date: Set(today),
+            assignee_id: Set(Some(*collector_id)),
+            note: Set(Some(note)),
+            outcome_note: Set(None),
+            created_by: Set(None),
+            created_at: Set(now),
+            completed_by: Set(None),
+            completed_at: Set(None),
+            updated_at: Set(now),
+        });
+        joins.push(task_invoice::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            organization_id: Set(organization_id),
+            task_id: Set(task_id),
+            invoice_id: Set(*invoice_id),
+        });
+    }
+    crate::services::scope::insert_all(txn, tasks).await?;
+    crate::services::scope::insert_all(txn, joins).await?;
     Ok(())
 }

@@ -260,8 +260,24 @@ async fn a_customer_promises_and_disputes_in_a_real_browser() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let team = Team::new(&app, "Demo Ticaret A.Ş.").await;
     let customer = create_customer(&app, &team.manager, "Ege Zeytincilik").await;
-    let first = create_invoice(&app, &team.manager, &customer, "DT-1", "800.00", "2026-11-13").await;
-    let second = create_invoice(&app, &team.manager, &customer, "DT-2", "450.50", "2026-11-14").await;
+    let first = create_invoice(
+        &app,
+        &team.manager,
+        &customer,
+        "DT-1",
+        "800.00",
+        "2026-11-13",
+    )
+    .await;
+    let second = create_invoice(
+        &app,
+        &team.manager,
+        &customer,
+        "DT-2",
+        "450.50",
+        "2026-11-14",
+    )
+    .await;
     let created = mutate(&app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { url } userErrors { code } } }", json!({"invoiceIds": [first, second]})).await;
     let url = created["paymentLink"]["url"].as_str().unwrap().to_owned();
 
@@ -272,10 +288,14 @@ async fn a_customer_promises_and_disputes_in_a_real_browser() {
     };
     driver.open(&url).await;
     driver.wait_for("id=\"promise\"").await;
-    driver.script("document.querySelector('#promise input[name=date]').value = '2026-12-04';").await;
+    driver
+        .script("document.querySelector('#promise input[name=date]').value = '2026-12-04';")
+        .await;
     driver.click("#promise button[type=submit]").await;
     let thanks = driver.wait_for("id=\"reply\"").await;
-    driver.screenshot(&app.database.dir.path().join("promised.png")).await;
+    driver
+        .screenshot(&app.database.dir.path().join("promised.png"))
+        .await;
 
     driver.open(&url).await;
     driver.wait_for("id=\"dispute\"").await;
@@ -287,6 +307,14 @@ async fn a_customer_promises_and_disputes_in_a_real_browser() {
     assert!(disputed.contains("data-status=\"200\""), "{disputed}");
 
     let (_, body) = app.graphql(&team.viewer, "query($id: ID!, $second: ID!) { customer(id: $id) { promises { status promisedDate } } invoice(id: $second) { disputed disputes { reason note } } }", json!({"id": customer, "second": second})).await;
-    assert_eq!(body["data"]["customer"]["promises"], json!([{"status": "OPEN", "promisedDate": "2026-12-04"}]), "{body}");
-    assert_eq!(body["data"]["invoice"], json!({"disputed": true, "disputes": [{"reason": "NOT_RECEIVED", "note": "Mal gelmedi"}]}), "{body}");
+    assert_eq!(
+        body["data"]["customer"]["promises"],
+        json!([{"status": "OPEN", "promisedDate": "2026-12-04"}]),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["invoice"],
+        json!({"disputed": true, "disputes": [{"reason": "NOT_RECEIVED", "note": "Mal gelmedi"}]}),
+        "{body}"
+    );
 }

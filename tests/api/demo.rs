@@ -91,3 +91,23 @@ on_both_databases! {
         assert!(activities.iter().all(|a| a.occurred_at <= app.clock.now()));
     }
 }
+
+on_both_databases! {
+    async fn the_demo_has_a_default_policy_and_work_for_both_collectors(app) {
+        let seeded = seed(&app.state.db, &app.clock).await.unwrap();
+        let token = &seeded.admin_token;
+        let (_, body) = app.graphql(token, "{ reminderPolicies { isDefault steps { offsetDays channel } } messageTemplates { channel language } users { id role } }", serde_json::json!({})).await;
+        let data = &body["data"];
+        assert_eq!(data["reminderPolicies"][0]["isDefault"], true, "{body}");
+        assert_eq!(data["reminderPolicies"][0]["steps"].as_array().unwrap().len(), 6);
+        assert_eq!(data["messageTemplates"].as_array().unwrap().len(), 20);
+        let collectors: Vec<&str> = data["users"].as_array().unwrap().iter().filter(|user| user["role"] == "COLLECTOR").map(|user| user["id"].as_str().unwrap()).collect();
+        assert_eq!(collectors.len(), 2);
+        for collector in collectors {
+            let (_, list) = app.graphql(token, "query($id: ID!) { worklist(assigneeId: $id) { kind source customer { id } invoices { number } } }", serde_json::json!({"id": collector})).await;
+            let tasks = list["data"]["worklist"].as_array().unwrap();
+            assert_eq!(tasks.len(), 4, "{list}");
+            assert!(tasks.iter().all(|task| task["invoices"].as_array().unwrap().len() == 1), "{list}");
+        }
+    }
+}
