@@ -206,3 +206,72 @@ async fn smtp_outage_delays_but_never_loses_or_doubles_mail_sqlite() {
 async fn smtp_outage_delays_but_never_loses_or_doubles_mail_postgres() {
     smtp_outage(Backend::Postgres).await;
 }
+
+/// A reminder mail over a real SMTP conversation: plain text and HTML, in the customer's
+/// language, with the invoice table and a pay link.
+async fn reminder_by_smtp(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let smtp_url = format!("smtp://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(smtp_server(listener, received.clone()));
+    let app = TestApp::spawn_configured(
+        database,
+        &[
+            ("TAHSILAT_SMTP_URL", &smtp_url),
+            ("TAHSILAT_MAIL_FROM", "Tahsilat <tahsilat@example.com>"),
+        ],
+    )
+    .await;
+    let team = Team::new(&app, "acme").await;
+    crate::dunning::every_day(&app, &team.admin).await;
+    let made = mutate(&app, &team.manager, "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }", json!({"name": "Posta & Kargo Ltd", "email": "muhasebe@posta.example"})).await;
+    let customer = made["customer"]["id"].as_str().unwrap().to_owned();
+    create_invoice(
+        &app,
+        &team.manager,
+        &customer,
+        "M-77",
+        "4200.00",
+        "2026-11-20",
+    )
+    .await;
+    crate::dunning::set_day(&app, "2026-11-23".parse().unwrap());
+    assert_eq!(crate::dunning::run_day(&app).await, 1);
+    assert!(
+        until(|| received.lock().unwrap().len() == 1).await,
+        "no mail arrived"
+    );
+    let message = received.lock().unwrap()[0].replace("=\n", "");
+    for expected in [
+        "To: muhasebe@posta.example",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "M-77",
+        "/pay/",
+    ] {
+        assert!(
+            message.contains(expected),
+            "{expected:?} missing in {message}"
+        );
+    }
+    assert!(
+        message.contains("Posta &amp; Kargo Ltd"),
+        "the HTML escapes the name: {message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_goes_by_smtp_sqlite() {
+    reminder_by_smtp(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_goes_by_smtp_postgres() {
+    reminder_by_smtp(Backend::Postgres).await;
+}
