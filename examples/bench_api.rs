@@ -176,6 +176,10 @@ async fn seed(
             credit_limit_currency: Set(None),
             blocked: Set(false),
             language: Set(None),
+            reminder_policy_id: Set(None),
+            reminders_off: Set(None),
+            dunning_paused_until: Set(None),
+            dunning_pause_reason: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         });

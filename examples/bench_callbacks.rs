@@ -105,6 +105,10 @@ async fn seed(db: &Db, count: usize, prefix: &str) -> Result<Vec<Link>, Box<dyn 
         credit_limit_currency: Set(None),
         blocked: Set(false),
         language: Set(None),
+        reminder_policy_id: Set(None),
+        reminders_off: Set(None),
+        dunning_paused_until: Set(None),
+        dunning_pause_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })

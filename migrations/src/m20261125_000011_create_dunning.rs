@@ -186,6 +186,15 @@ impl MigrationTrait for Migration {
                 true,
             ))
             .await?;
+        // The scheduler reads what was sent by customer, a page of customers at a time.
+        manager
+            .create_index(index(
+                ReminderSends::Table,
+                "customer",
+                [ReminderSends::OrganizationId, ReminderSends::CustomerId],
+                false,
+            ))
+            .await?;
         for column in [
             uuid_null(CustomerDunning::ReminderPolicyId),
             boolean_null(CustomerDunning::RemindersOff),

@@ -66,11 +66,21 @@ pub async fn append(
     entry: Entry,
     at: DateTime<Utc>,
 ) -> AppResult<activity::Model> {
+    Ok(row(organization, actor, entry, at).insert(conn).await?)
+}
+
+/// The row of an entry, for callers that write many at once.
+pub fn row(
+    organization: OrganizationId,
+    actor: Actor<'_>,
+    entry: Entry,
+    at: DateTime<Utc>,
+) -> activity::ActiveModel {
     let (actor_user_id, actor_label) = match actor {
         Actor::User(viewer) => (Some(viewer.user_id.0), viewer.email.clone()),
         Actor::System(label) => (None, label.to_owned()),
     };
-    Ok(activity::ActiveModel {
+    activity::ActiveModel {
         id: Set(ActivityId::new().0),
         organization_id: Set(organization.0),
         customer_id: Set(entry.customer_id),
@@ -82,8 +92,6 @@ pub async fn append(
         data: Set(entry.data),
         occurred_at: Set(at),
     }
-    .insert(conn)
-    .await?)
 }
 
 /// What a collector logs by hand.

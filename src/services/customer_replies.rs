@@ -129,7 +129,6 @@ pub async fn promise(
         &invoice_ids,
         TaskKind::FollowUp,
         said,
-        today,
         now,
     )
     .await?;
@@ -219,23 +218,12 @@ pub async fn dispute(
         note.map(|note| format!(" Note: {note}"))
             .unwrap_or_default()
     );
-    let today = app.clock.today();
-    reply_task(
-        &txn,
-        org,
-        &view,
-        &[invoice.id],
-        TaskKind::Review,
-        said,
-        today,
-        now,
-    )
-    .await?;
+    reply_task(&txn, org, &view, &[invoice.id], TaskKind::Review, said, now).await?;
     txn.commit().await?;
     Ok(Ok(()))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The collector's task about a reply, due the day it came.
 async fn reply_task(
     conn: &impl sea_orm::ConnectionTrait,
     org: OrganizationId,
@@ -243,9 +231,9 @@ async fn reply_task(
     invoice_ids: &[Uuid],
     kind: TaskKind,
     note: String,
-    today: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
+    let today = now.date_naive();
     use sea_orm::EntityTrait;
     let collector = crate::entities::customer::Entity::find_by_id(view.link.customer_id)
         .one(conn)

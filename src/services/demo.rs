@@ -566,7 +566,7 @@ async fn worklists(
         if *count >= 4 || !seen.insert(*customer_id) {
             continue;
         }
-        let (kind, source, note) = if *count % 2 == 0 {
+        let (kind, source, note) = if count.is_multiple_of(2) {
             (
                 TaskKind::Call,
                 TaskSource::Dunning,

@@ -72,25 +72,31 @@ pub async fn enqueue<T: Serialize>(
     context: Option<&ReminderContext>,
     now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
-    let id = Uuid::now_v7();
-    let payload = to_json(payload)?;
-    let context = context.map(to_json).transpose()?;
-    outbox::ActiveModel {
-        id: Set(id),
+    let row = row(organization, kind, payload, context, now)?;
+    Ok(row.insert(conn).await?.id)
+}
+
+/// The row of a queued message, for callers that write many at once.
+pub fn row<T: Serialize>(
+    organization: OrganizationId,
+    kind: OutboxKind,
+    payload: &T,
+    context: Option<&ReminderContext>,
+    now: DateTime<Utc>,
+) -> AppResult<outbox::ActiveModel> {
+    Ok(outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
         organization_id: Set(Some(organization.0)),
         kind: Set(kind),
-        payload: Set(payload),
+        payload: Set(to_json(payload)?),
         status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_error: Set(None),
-        context: Set(context),
+        context: Set(context.map(to_json).transpose()?),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    Ok(id)
+    })
 }
 
 fn to_json(value: &impl Serialize) -> AppResult<serde_json::Value> {

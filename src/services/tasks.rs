@@ -22,7 +22,7 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::role::Role;
 use crate::domain::task::{TaskKind, TaskSource, TaskStatus};
-use crate::entities::{invoice, task, task_invoice, user};
+use crate::entities::{activity, invoice, task, task_invoice, user};
 use crate::error::{AppResult, FieldError, Validation};
 use crate::state::AppState;
 
@@ -115,12 +115,31 @@ pub async fn record(
     planned: Planned<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
+    let (task, joins, activity) = rows(org, actor, planned, now);
+    let created = task.insert(conn).await?;
+    scope::insert_all(conn, joins).await?;
+    activity.insert(conn).await?;
+    Ok(created)
+}
+
+/// The rows of a new task: the task, its invoices, its TASK_CREATED activity.
+pub fn rows(
+    org: OrganizationId,
+    actor: Actor<'_>,
+    planned: Planned<'_>,
+    now: DateTime<Utc>,
+) -> (
+    task::ActiveModel,
+    Vec<task_invoice::ActiveModel>,
+    activity::ActiveModel,
+) {
     let created_by = match actor {
         Actor::User(viewer) => Some(viewer.user_id.0),
         Actor::System(_) => None,
     };
-    let created = task::ActiveModel {
-        id: Set(Uuid::now_v7()),
+    let id = Uuid::now_v7();
+    let task = task::ActiveModel {
+        id: Set(id),
         organization_id: Set(org.0),
         customer_id: Set(planned.customer_id),
         kind: Set(planned.kind),
@@ -135,16 +154,17 @@ pub async fn record(
         completed_by: Set(None),
         completed_at: Set(None),
         updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    let join = |invoice_id| task_invoice::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org.0),
-        task_id: Set(created.id),
-        invoice_id: Set(invoice_id),
     };
-    scope::insert_all(conn, planned.invoice_ids.iter().copied().map(join)).await?;
+    let joins = planned
+        .invoice_ids
+        .iter()
+        .map(|invoice_id| task_invoice::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org.0),
+            task_id: Set(id),
+            invoice_id: Set(*invoice_id),
+        })
+        .collect();
     let entry = Entry {
         customer_id: planned.customer_id,
         invoice_id: match planned.invoice_ids {
@@ -154,15 +174,14 @@ pub async fn record(
         kind: ActivityKind::TaskCreated,
         note: planned.note,
         data: json!({
-            "taskId": created.id,
+            "taskId": id,
             "kind": sea_orm::ActiveEnum::to_value(&planned.kind),
             "source": sea_orm::ActiveEnum::to_value(&planned.source),
             "dueDate": planned.due_date,
             "assigneeId": planned.assignee_id,
         }),
     };
-    activities::append(conn, org, actor, entry, now).await?;
-    Ok(created)
+    (task, joins, activities::row(org, actor, entry, now))
 }
 
 /// Marks an OPEN task done with what came of it: the assignee, or MANAGER and up.

@@ -4,6 +4,7 @@
 pub mod defaults;
 pub mod policies;
 pub mod scheduler;
+pub mod sending;
 pub mod templates;
 
 use chrono::NaiveDate;

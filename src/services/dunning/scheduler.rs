@@ -14,10 +14,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -25,7 +22,7 @@ use super::{policies, templates};
 use crate::auth::Viewer;
 use crate::domain::activity::ActivityKind;
 use crate::domain::dunning::{
-    DunningSettings, SendOutcome, Step, StepChannel, TemplateChannel, latest_due_step,
+    DunningSettings, Step, StepChannel, TemplateChannel, latest_due_step,
 };
 use crate::domain::ids::OrganizationId;
 use crate::domain::invoice::InvoiceStatus;
@@ -33,21 +30,17 @@ use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
 use crate::domain::promise::PromiseStatus;
 use crate::domain::role::Role;
-use crate::domain::task::{TaskKind, TaskSource};
-use crate::entities::outbox::OutboxKind;
 use crate::entities::{
-    contact, customer, invoice, message_template, organization, payment_link, promise,
-    promise_invoice, reminder_policy, reminder_send, user,
+    contact, customer, invoice, organization, payment_link, promise, promise_invoice,
+    reminder_policy, reminder_send, user,
 };
-use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
-use crate::mail::Mail;
+use crate::error::{AppError, AppResult, FieldError, Validation};
 use crate::render::Lang;
 use crate::services::activities::{self, Actor, Entry};
-use crate::services::outbox::{self, ReminderContext, Sms};
+use crate::services::outbox::ReminderContext;
 use crate::services::payment_links::{self, NewPaymentLink};
 use crate::services::rules;
 use crate::services::scope::{self, OrgScoped};
-use crate::services::tasks::{self, Planned as PlannedTask};
 use crate::state::AppState;
 
 /// Customers planned per page.
@@ -147,31 +140,33 @@ async fn plan_page(
         .filter(invoice::Column::Status.is_in([InvoiceStatus::Open, InvoiceStatus::PartiallyPaid]))
         .filter(invoice::Column::Disputed.eq(false))
         .filter(invoice::Column::DueDate.lte(reach))
-        .order_by_asc(invoice::Column::DueDate)
-        .order_by_asc(invoice::Column::Id)
         .all(conn)
         .await?;
     if invoices.is_empty() {
         return Ok((Vec::new(), last));
     }
-    let ids: Vec<Uuid> = invoices.iter().map(|invoice| invoice.id).collect();
-    let promised = promised_invoices(conn, org, &ids, grace_days, today).await?;
-    let mut handled: HashSet<(Uuid, Uuid, i32)> = HashSet::new();
-    for chunk in ids.chunks(1_000) {
-        let rows: Vec<(Uuid, Uuid, i32)> = reminder_send::Entity::in_org(org)
-            .select_only()
-            .column(reminder_send::Column::InvoiceId)
-            .column(reminder_send::Column::PolicyId)
-            .column(reminder_send::Column::OffsetDays)
-            .filter(reminder_send::Column::InvoiceId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        handled.extend(rows);
-    }
+    // By customer, not by invoice: a page's few hundred customers make short, indexed lookups.
+    let with_invoices: Vec<Uuid> = invoices
+        .iter()
+        .map(|invoice| invoice.customer_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let promised = promised_invoices(conn, org, &with_invoices, grace_days, today).await?;
+    let handled: HashSet<(Uuid, Uuid, i32)> = reminder_send::Entity::in_org(org)
+        .select_only()
+        .column(reminder_send::Column::InvoiceId)
+        .column(reminder_send::Column::PolicyId)
+        .column(reminder_send::Column::OffsetDays)
+        .filter(reminder_send::Column::CustomerId.is_in(with_invoices.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
 
     // (customer, day) → the message's invoices and the steps passed over.
-    let mut groups: HashMap<(Uuid, i32), (Vec<invoice::Model>, Vec<(Uuid, i32)>)> = HashMap::new();
+    let mut groups: Groups = HashMap::new();
     for invoice in invoices {
         if promised.contains(&invoice.id) || invoice.total_minor <= invoice.paid_minor {
             continue;
@@ -212,7 +207,9 @@ async fn plan_page(
         let Some(step) = steps.iter().find(|step| step.offset_days == day) else {
             continue;
         };
-        let invoices = above_minimum(invoices, step);
+        let mut invoices = above_minimum(invoices, step);
+        // Sorted here, not in SQL: ordering there would steer the planner off the customer index.
+        invoices.sort_by_key(|invoice| (invoice.due_date, invoice.id));
         if invoices.is_empty() {
             continue;
         }
@@ -228,6 +225,9 @@ async fn plan_page(
     planned.sort_by_key(|message| (message.customer.name.clone(), message.step.offset_days));
     Ok((planned, last))
 }
+
+/// (customer, day) → the message's invoices and the (invoice, day) steps passed over.
+type Groups = HashMap<(Uuid, i32), (Vec<invoice::Model>, Vec<(Uuid, i32)>)>;
 
 /// The invoices whose currency's balance at the step reaches its minimum.
 fn above_minimum(invoices: Vec<invoice::Model>, step: &Step) -> Vec<invoice::Model> {
@@ -251,41 +251,35 @@ fn above_minimum(invoices: Vec<invoice::Model>, step: &Step) -> Vec<invoice::Mod
         .collect()
 }
 
-/// The invoices an open promise covers today (its date plus grace not passed).
+/// The invoices of these customers that an open promise covers today (its date plus grace not
+/// passed).
 async fn promised_invoices(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
-    ids: &[Uuid],
+    customer_ids: &[Uuid],
     grace_days: u32,
     today: NaiveDate,
 ) -> AppResult<HashSet<Uuid>> {
-    let mut covered = HashSet::new();
     let earliest_date = today - Duration::days(i64::from(grace_days));
-    for chunk in ids.chunks(1_000) {
-        let joins = promise_invoice::Entity::in_org(org)
-            .filter(promise_invoice::Column::InvoiceId.is_in(chunk.iter().copied()))
-            .all(conn)
-            .await?;
-        if joins.is_empty() {
-            continue;
-        }
-        let open: HashSet<Uuid> = promise::Entity::in_org(org)
-            .filter(promise::Column::Id.is_in(joins.iter().map(|join| join.promise_id)))
-            .filter(promise::Column::Status.eq(PromiseStatus::Open))
-            .filter(promise::Column::PromisedDate.gte(earliest_date))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|promise| promise.id)
-            .collect();
-        covered.extend(
-            joins
-                .iter()
-                .filter(|join| open.contains(&join.promise_id))
-                .map(|join| join.invoice_id),
-        );
+    let open: Vec<Uuid> = promise::Entity::in_org(org)
+        .select_only()
+        .column(promise::Column::Id)
+        .filter(promise::Column::CustomerId.is_in(customer_ids.iter().copied()))
+        .filter(promise::Column::Status.eq(PromiseStatus::Open))
+        .filter(promise::Column::PromisedDate.gte(earliest_date))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if open.is_empty() {
+        return Ok(HashSet::new());
     }
-    Ok(covered)
+    Ok(promise_invoice::Entity::in_org(org)
+        .filter(promise_invoice::Column::PromiseId.is_in(open))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|join| join.invoice_id)
+        .collect())
 }
 
 /// Everything the policies call for on `day`, page by page through `each`.
@@ -344,31 +338,24 @@ pub async fn run_pass(app: &AppState) -> AppResult<PassReport> {
         }
         let org = OrganizationId(organization.id);
         let today = settings.local_date(now);
-        let mut planned = Vec::new();
-        for_each_planned(app.db.reader(), org, &settings, today, |message| {
-            planned.push(message);
-            std::future::ready(Ok(()))
-        })
-        .await?;
-        for message in planned {
-            match deliver(app, org, &organization.name, message, today).await {
-                Ok(true) => report.sent += 1,
-                Ok(false) => report.already_sent += 1,
-                Err(error) => {
-                    tracing::warn!(error = ?error, "a reminder could not be planned; the next pass tries again");
-                }
+        // A page of customers at a time: planned, then sent, so memory stays flat.
+        let policies = Policies::load(app.db.reader(), org).await?;
+        let sender = super::sending::Sender::load(app, org, &organization.name, today).await?;
+        let grace = settings.promise_grace_days;
+        let mut after = None;
+        loop {
+            let (planned, last) =
+                plan_page(app.db.reader(), org, &policies, grace, today, after).await?;
+            let (sent, already) = sender.send(app, planned).await?;
+            report.sent += sent;
+            report.already_sent += already;
+            match last {
+                Some(last) => after = Some(last),
+                None => break,
             }
         }
     }
     Ok(report)
-}
-
-/// Who a message goes to and how.
-#[derive(Debug, Clone)]
-enum Route {
-    Email(String),
-    Sms(String),
-    Task,
 }
 
 /// The customer's reachable addresses: primary contact first, then the customer's own.
@@ -414,28 +401,11 @@ fn language(customer: &customer::Model) -> (&'static str, Lang) {
     }
 }
 
-/// A template of `channel` with the same name as `template`, in `language` or any.
-async fn same_text_on(
-    conn: &impl ConnectionTrait,
-    org: OrganizationId,
-    template: &message_template::Model,
-    channel: TemplateChannel,
-    language: &str,
-) -> AppResult<Option<message_template::Model>> {
-    let found = message_template::Entity::in_org(org)
-        .filter(message_template::Column::Name.eq(template.name.clone()))
-        .filter(message_template::Column::Channel.eq(channel))
-        .order_by_asc(message_template::Column::Language)
-        .all(conn)
-        .await?;
-    let in_language = found.iter().position(|t| t.language == language);
-    Ok(match in_language {
-        Some(index) => found.into_iter().nth(index),
-        None => found.into_iter().next(),
-    })
-}
-
 /// The values a template is filled with.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is a separate fact of the message; a struct would only rename them"
+)]
 pub async fn values(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
@@ -532,210 +502,7 @@ async fn pay_link(
     Ok(link.map(|link| format!("{}/pay/{}", app.config.public_url, link.token)))
 }
 
-/// Sends one planned message; false when it had been sent already (by another instance).
-async fn deliver(
-    app: &AppState,
-    org: OrganizationId,
-    company: &str,
-    message: Planned,
-    today: NaiveDate,
-) -> AppResult<bool> {
-    let ids: Vec<Uuid> = message.invoices.iter().map(|invoice| invoice.id).collect();
-    // Cheap early look: another instance may have just sent it (the key below decides).
-    let taken = reminder_send::Entity::in_org(org)
-        .filter(reminder_send::Column::InvoiceId.eq(ids[0]))
-        .filter(reminder_send::Column::PolicyId.eq(message.policy_id))
-        .filter(reminder_send::Column::OffsetDays.eq(message.step.offset_days))
-        .one(app.db.reader())
-        .await?;
-    if taken.is_some() {
-        return Ok(false);
-    }
-    let customer = &message.customer;
-    let reach = reach(app.db.reader(), org, customer).await?;
-    let (language, _) = language(customer);
-    let template = match message.step.template_id {
-        Some(id) => templates::find(app.db.reader(), org, id).await?,
-        None => None,
-    };
-    // The route, after falling back: SMS → mail → task, mail → task.
-    let (route, fallback) = match (message.step.channel, &reach.mobile, &reach.email) {
-        (StepChannel::Task, _, _) => (Route::Task, None),
-        (StepChannel::Sms, Some(mobile), _) => (Route::Sms(mobile.clone()), None),
-        (StepChannel::Sms, None, Some(email)) => (
-            Route::Email(email.clone()),
-            Some("no mobile number: sent by mail"),
-        ),
-        (StepChannel::Sms, None, None) => (
-            Route::Task,
-            Some("no mobile number or email: a call task instead"),
-        ),
-        (StepChannel::Email, _, Some(email)) => (Route::Email(email.clone()), None),
-        (StepChannel::Email, _, None) => (Route::Task, Some("no email: a call task instead")),
-    };
-    let template = match (&route, template) {
-        (Route::Task, _) | (_, None) => None,
-        (Route::Email(_), Some(template)) => {
-            same_text_on(
-                app.db.reader(),
-                org,
-                &template,
-                TemplateChannel::Email,
-                language,
-            )
-            .await?
-        }
-        (Route::Sms(_), Some(template)) => {
-            Some(templates::in_language(app.db.reader(), org, template, language).await?)
-        }
-    };
-    let route = if template.is_none() {
-        Route::Task
-    } else {
-        route
-    };
-    let link = match &route {
-        Route::Task => None,
-        _ if message.step.include_pay_link => {
-            pay_link(
-                app,
-                org,
-                Actor::System(SYSTEM),
-                customer.id,
-                &ids,
-                message.max_installments,
-            )
-            .await?
-        }
-        _ => None,
-    };
-    let values = values(
-        app.db.reader(),
-        org,
-        company,
-        customer,
-        &reach.contact_name,
-        &message.invoices,
-        link.clone().unwrap_or_default(),
-        today,
-    )
-    .await?;
-    let rendered = match &template {
-        Some(template) => Some(templates::render(template, &values)?),
-        None => None,
-    };
-
-    let now = app.clock.now();
-    let txn = app.db.begin().await?;
-    let channel = match route {
-        Route::Email(_) => StepChannel::Email,
-        Route::Sms(_) => StepChannel::Sms,
-        Route::Task => StepChannel::Task,
-    };
-    let mut keys: Vec<(Uuid, i32, SendOutcome)> = ids
-        .iter()
-        .map(|id| (*id, message.step.offset_days, SendOutcome::Sent))
-        .collect();
-    keys.extend(
-        message
-            .skipped
-            .iter()
-            .map(|(id, day)| (*id, *day, SendOutcome::Skipped)),
-    );
-    let rows: Vec<reminder_send::ActiveModel> = keys
-        .into_iter()
-        .map(
-            |(invoice_id, offset_days, outcome)| reminder_send::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organization_id: Set(org.0),
-                invoice_id: Set(invoice_id),
-                customer_id: Set(customer.id),
-                policy_id: Set(message.policy_id),
-                offset_days: Set(offset_days),
-                outcome: Set(outcome),
-                channel: Set(channel),
-                planned_on: Set(today),
-                created_at: Set(now),
-            },
-        )
-        .collect();
-    match scope::insert_all(&txn, rows).await {
-        Ok(()) => {}
-        Err(AppError::Database(error)) if is_unique_violation(&error) => return Ok(false),
-        Err(error) => return Err(error),
-    }
-    let numbers: Vec<String> = message
-        .invoices
-        .iter()
-        .map(|invoice| invoice.number.clone())
-        .collect();
-    let context = ReminderContext {
-        customer_id: customer.id,
-        offset_days: Some(message.step.offset_days),
-        channel: channel_name(channel).to_owned(),
-        invoice_ids: ids.clone(),
-        invoices: numbers.clone(),
-    };
-    match (&route, rendered) {
-        (Route::Email(to), Some(rendered)) => {
-            queue_mail(&txn, org, to, rendered, &context, now).await?;
-        }
-        (Route::Sms(to), Some(rendered)) => {
-            let sms = Sms {
-                to: to.clone(),
-                body: rendered.text,
-                informational: true,
-            };
-            outbox::enqueue(&txn, org, OutboxKind::Sms, &sms, Some(&context), now).await?;
-        }
-        _ => {
-            let note = match fallback {
-                Some(reason) => format!("Reminder (day {}): {reason}", message.step.offset_days),
-                None => format!(
-                    "Reminder (day {}): call the customer",
-                    message.step.offset_days
-                ),
-            };
-            let task = PlannedTask {
-                kind: TaskKind::Call,
-                source: TaskSource::Dunning,
-                customer_id: customer.id,
-                invoice_ids: &ids,
-                due_date: today,
-                assignee_id: customer.assigned_collector_id,
-                note: Some(note),
-            };
-            tasks::record(&txn, org, Actor::System(SYSTEM), task, now).await?;
-            txn.commit().await?;
-            return Ok(true);
-        }
-    }
-    let to = match &route {
-        Route::Email(to) | Route::Sms(to) => to.clone(),
-        Route::Task => String::new(),
-    };
-    let entry = Entry {
-        customer_id: customer.id,
-        invoice_id: (ids.len() == 1).then(|| ids[0]),
-        kind: ActivityKind::ReminderSent,
-        note: None,
-        data: json!({
-            "step": message.step.offset_days,
-            "channel": channel_name(channel),
-            "fallback": fallback,
-            "to": to,
-            "invoices": numbers,
-            "amounts": amounts(&values),
-            "payLink": link,
-            "skippedSteps": message.skipped.iter().map(|(_, day)| *day).collect::<HashSet<_>>(),
-        }),
-    };
-    activities::append(&txn, org, Actor::System(SYSTEM), entry, now).await?;
-    txn.commit().await?;
-    Ok(true)
-}
-
-fn channel_name(channel: StepChannel) -> &'static str {
+pub(super) fn channel_name(channel: StepChannel) -> &'static str {
     match channel {
         StepChannel::Email => "EMAIL",
         StepChannel::Sms => "SMS",
@@ -744,31 +511,12 @@ fn channel_name(channel: StepChannel) -> &'static str {
 }
 
 /// The total per currency, as `{"currency": "TRY", "amount": "1250.50"}`.
-fn amounts(values: &templates::MessageValues) -> Vec<serde_json::Value> {
+pub(super) fn amounts(values: &templates::MessageValues) -> Vec<serde_json::Value> {
     values
         .totals()
         .into_iter()
         .map(|total| json!({"currency": total.currency.code(), "amount": total.to_decimal().to_string()}))
         .collect()
-}
-
-async fn queue_mail(
-    conn: &impl ConnectionTrait,
-    org: OrganizationId,
-    to: &str,
-    rendered: templates::Rendered,
-    context: &ReminderContext,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let mail = Mail {
-        to: to.to_owned(),
-        subject: rendered.subject.unwrap_or_default(),
-        text: rendered.text,
-        html: rendered.html,
-        message_id: format!("<{}@tahsilat>", Uuid::now_v7()),
-    };
-    outbox::enqueue(conn, org, OutboxKind::Email, &mail, Some(context), now).await?;
-    Ok(())
 }
 
 /// A message as `dunningPreview` shows it.
@@ -856,7 +604,10 @@ async fn preview_link(
 }
 
 /// A template (in the customer's language when there is one) filled for these invoices.
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is a separate fact of the message; a struct would only rename them"
+)]
 async fn render_for(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
@@ -1061,17 +812,8 @@ pub async fn send_now(
     };
     let now = app.clock.now();
     let txn = app.db.begin().await?;
-    match template.channel {
-        TemplateChannel::Email => queue_mail(&txn, org, &to, rendered, &context, now).await?,
-        TemplateChannel::Sms => {
-            let sms = Sms {
-                to: to.clone(),
-                body: rendered.text,
-                informational: true,
-            };
-            outbox::enqueue(&txn, org, OutboxKind::Sms, &sms, Some(&context), now).await?;
-        }
-    }
+    let row = super::sending::message_row(org, template.channel, &to, rendered, &context, now)?;
+    sea_orm::ActiveModelTrait::insert(row, &txn).await?;
     let entry = Entry {
         customer_id: customer.id,
         invoice_id: (ids.len() == 1).then(|| ids[0]),
