@@ -68,6 +68,12 @@ enum CustomerDunning {
 }
 
 #[derive(DeriveIden)]
+enum Users {
+    Table,
+    Phone,
+}
+
+#[derive(DeriveIden)]
 enum Outbox {
     Table,
     Context,
@@ -210,6 +216,15 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // The collector's phone, for the `collector_phone` template variable.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .add_column(string_null(Users::Phone, 20))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -221,6 +236,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .drop_column(Users::Phone)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -11,6 +11,8 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// E.164; shown to customers as their collector's number.
+    pub phone: Option<String>,
     /// Set when an ADMIN deactivated the user; their tokens stop working.
     pub deactivated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -164,6 +164,8 @@ pub struct CreateUserInput {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// A phone number customers may call (`collector_phone` in reminders); stored in E.164.
+    pub phone: Option<String>,
 }
 
 /// Fields left out stay as they are; `description` and `externalRef` sent as null are cleared.

@@ -115,6 +115,7 @@ async fn ensure_people(
                     email: email.to_owned(),
                     name: name.to_owned(),
                     role,
+                    phone: None,
                     deactivated_at: None,
                     created_at: now,
                     updated_at: now,

@@ -81,6 +81,7 @@ pub async fn provision_user(
                 email: Set(email.clone()),
                 name: Set(name),
                 role: Set(new_user.role),
+                phone: Set(None),
                 deactivated_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -161,6 +162,7 @@ pub async fn create_user(
     email: &str,
     name: &str,
     role: Role,
+    phone: Option<&str>,
 ) -> AppResult<(user::Model, String)> {
     viewer.require(Role::Admin)?;
     let org = viewer.organization_id;
@@ -173,6 +175,7 @@ pub async fn create_user(
         )
     }));
     let name = checks.value(crate::services::rules::required_text(name, 200, &["name"]));
+    let phone = checks.value(crate::services::rules::optional_phone(phone, &["phone"]));
     let txn = db.begin().await?;
     let taken = user::Entity::in_org(org)
         .filter(user::Column::Email.eq(email.as_str()))
@@ -193,6 +196,7 @@ pub async fn create_user(
         email: Set(email),
         name: Set(name),
         role: Set(role),
+        phone: Set(phone),
         deactivated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

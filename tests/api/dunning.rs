@@ -331,6 +331,19 @@ on_both_databases! {
         assert_eq!(kept["body"], "Sayın müşterimiz, {{company}} ödemeniz gecikti: {{pay_link}}", "a refused change changes nothing");
         let (_, theirs) = app.graphql(&other.viewer, "{ messageTemplates { name } }", json!({})).await;
         assert!(!theirs.to_string().contains("Kısa"), "{theirs}");
+
+        // The collector's name and phone reach the customer.
+        let create_user = "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id phone } userErrors { field code } } }";
+        let bad = mutate(&app, &team.admin, create_user, json!({"email": "ayse@acme.com.tr", "name": "Ayşe Tahsildar", "role": "COLLECTOR", "phone": "12"})).await;
+        assert_eq!(bad["userErrors"][0]["code"], "INVALID_PHONE", "{bad}");
+        let ayse = mutate(&app, &team.admin, create_user, json!({"email": "ayse@acme.com.tr", "name": "Ayşe Tahsildar", "role": "COLLECTOR", "phone": "0532 000 11 22"})).await;
+        assert_eq!(ayse["user"]["phone"], "+905320001122", "{ayse}");
+        let made = mutate(&app, &team.manager, CREATE_CUSTOMER, json!({"name": "Telefon Ltd", "assignedCollectorId": ayse["user"]["id"]})).await;
+        let customer = made["customer"]["id"].as_str().unwrap().to_owned();
+        create_invoice(&app, &team.manager, &customer, "T-1", "10.00", "2026-11-20").await;
+        let call = mutate(&app, &team.manager, TEMPLATE, json!({"name": "Arayın", "channel": "SMS", "language": "tr", "body": "{{collector_name}}: {{collector_phone}} ({{invoice_table}})"})).await;
+        let (_, shown) = app.graphql(&team.viewer, "query($c: ID!, $t: ID!) { previewReminder(customerId: $c, templateId: $t) { text } }", json!({"c": customer, "t": call["template"]["id"]})).await;
+        assert_eq!(shown["data"]["previewReminder"]["text"], "Ayşe Tahsildar: +905320001122 (- T-1 · 20.11.2026 · 3 gün gecikmiş · 10,00 TL)", "{shown}");
     }
 
     async fn policies_pauses_and_sends_are_checked_per_tenant_and_role(app) {

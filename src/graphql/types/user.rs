@@ -40,6 +40,8 @@ impl User {
             email: viewer.email.clone(),
             name: viewer.name.clone(),
             role: viewer.role,
+            // Read through the loader by `phone` itself: the viewer carries none.
+            phone: None,
             // A deactivated user has no viewer.
             deactivated_at: None,
             // Not exposed; the viewer carries no timestamps.
@@ -66,6 +68,16 @@ impl User {
 
     async fn email(&self) -> &str {
         &self.0.email
+    }
+
+    /// A number customers may call, in E.164; shown in reminders as `collector_phone`.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        // Only the viewer's own row is built without its phone (see `from_viewer`).
+        if self.0.created_at != chrono::DateTime::UNIX_EPOCH {
+            return Ok(self.0.phone.clone());
+        }
+        let stored = load(ctx, |loaders| &loaders.user, self.0.id).await?;
+        Ok(stored.and_then(|user| user.phone))
     }
 
     async fn name(&self) -> &str {
@@ -235,6 +247,7 @@ impl UsersMutation {
             &input.email,
             &input.name,
             input.role.into(),
+            input.phone.as_deref(),
         )
         .await;
         let (created, user_errors) = split(result)?;

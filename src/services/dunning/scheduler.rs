@@ -338,6 +338,11 @@ pub async fn run_pass(app: &AppState) -> AppResult<PassReport> {
         }
         let org = OrganizationId(organization.id);
         let today = settings.local_date(now);
+        // On PostgreSQL one instance at a time works on an organization: the others skip it
+        // (the unique key would refuse their copies anyway; this saves them the work).
+        let Some(claim) = claim(app, org).await? else {
+            continue;
+        };
         // A page of customers at a time: planned, then sent, so memory stays flat.
         let policies = Policies::load(app.db.reader(), org).await?;
         let sender = super::sending::Sender::load(app, org, &organization.name, today).await?;
@@ -354,8 +359,36 @@ pub async fn run_pass(app: &AppState) -> AppResult<PassReport> {
                 None => break,
             }
         }
+        if let Some(claim) = claim {
+            claim.commit().await?;
+        }
     }
     Ok(report)
+}
+
+/// On PostgreSQL, a transaction holding the organization's dunning lock (released when it
+/// ends), or None when another instance holds it; on SQLite (one writer) nothing to hold.
+async fn claim(
+    app: &AppState,
+    org: OrganizationId,
+) -> AppResult<Option<Option<sea_orm::DatabaseTransaction>>> {
+    if app.db.kind() != crate::config::DatabaseKind::Postgres {
+        return Ok(Some(None));
+    }
+    let txn = app.db.begin().await?;
+    let (high, low) = org.0.as_u64_pair();
+    let key = (high ^ low) as i64;
+    let statement = sea_orm::Statement::from_sql_and_values(
+        sea_orm::DatabaseBackend::Postgres,
+        "SELECT pg_try_advisory_xact_lock($1) AS taken",
+        [key.into()],
+    );
+    let taken = txn
+        .query_one_raw(statement)
+        .await?
+        .and_then(|row| row.try_get::<bool>("", "taken").ok())
+        .unwrap_or(false);
+    Ok(taken.then_some(Some(txn)))
 }
 
 /// The customer's reachable addresses: primary contact first, then the customer's own.
@@ -437,8 +470,11 @@ pub async fn values(
         contact_name: contact_name.to_owned(),
         lines,
         pay_link,
+        collector_phone: collector
+            .as_ref()
+            .and_then(|user| user.phone.clone())
+            .unwrap_or_default(),
         collector_name: collector.map(|user| user.name).unwrap_or_default(),
-        collector_phone: String::new(),
     })
 }
 

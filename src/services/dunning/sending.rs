@@ -488,6 +488,9 @@ impl Sender {
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;
+        let collector = customer
+            .assigned_collector_id
+            .and_then(|id| self.users.get(&id));
         Ok(MessageValues {
             lang,
             company: self.company.clone(),
@@ -495,12 +498,10 @@ impl Sender {
             contact_name: contact.map_or_else(|| customer.name.clone(), |c| c.name.clone()),
             lines,
             pay_link,
-            collector_name: customer
-                .assigned_collector_id
-                .and_then(|id| self.users.get(&id))
-                .map(|user| user.name.clone())
+            collector_name: collector.map(|user| user.name.clone()).unwrap_or_default(),
+            collector_phone: collector
+                .and_then(|user| user.phone.clone())
                 .unwrap_or_default(),
-            collector_phone: String::new(),
         })
     }
 }
