@@ -91,7 +91,9 @@ pub struct DunningSettings {
 impl Default for DunningSettings {
     fn default() -> Self {
         DunningSettings {
-            enabled: true,
+            // Off until a manager has reviewed `dunningPreview`: importing a ledger must not
+            // mail every overdue customer at once.
+            enabled: false,
             timezone: "Europe/Istanbul".into(),
             window_start: "09:00".into(),
             window_end: "18:00".into(),

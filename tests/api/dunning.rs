@@ -202,6 +202,12 @@ on_both_databases! {
         let made = mutate(&app, &team.manager, CREATE_CUSTOMER, json!({"name": "Gece Ltd", "email": "gece@example.com"})).await;
         let customer = made["customer"]["id"].as_str().unwrap().to_owned();
         create_invoice(&app, &team.manager, &customer, "N-1", "500.00", "2026-11-20").await;
+        // A new organization starts with reminders off: Monday noon sends nothing.
+        let (_, body) = app.graphql(&team.viewer, "{ dunningSettings { enabled timezone windowStart windowEnd weekdays promiseGraceDays } }", json!({})).await;
+        assert_eq!(body["data"]["dunningSettings"], json!({"enabled": false, "timezone": "Europe/Istanbul", "windowStart": "09:00", "windowEnd": "18:00", "weekdays": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"], "promiseGraceDays": 2}));
+        assert_eq!(run_day(&app).await, 0);
+        let on = mutate(&app, &team.admin, SETTINGS, json!({"enabled": true, "timezone": "Europe/Istanbul", "windowStart": "09:00", "windowEnd": "18:00", "weekdays": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"], "promiseGraceDays": 2})).await;
+        assert_eq!(on["userErrors"], json!([]), "{on}");
         // Wednesday 22:00 in Istanbul.
         app.clock.set(Utc.with_ymd_and_hms(2026, 11, 25, 19, 0, 0).unwrap());
         assert_eq!(run_day(&app).await, 0);

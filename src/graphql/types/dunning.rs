@@ -73,7 +73,8 @@ impl Weekday {
 /// How reminders go out.
 #[derive(SimpleObject)]
 pub struct DunningSettings {
-    /// Whether the scheduler sends reminders at all (previews work either way).
+    /// Whether the scheduler sends reminders at all (previews work either way); off until an
+    /// admin switches it on.
     pub enabled: bool,
     /// The IANA time zone of the window and of "today", e.g. `Europe/Istanbul`.
     pub timezone: String,
