@@ -225,27 +225,20 @@ pub struct MessageTemplateInput {
 pub struct UpdateMessageTemplateInput {
     /// The template to change.
     pub id: ID,
-    pub name: String,
-    pub channel: TemplateChannel,
-    /// `tr` or `en`.
-    pub language: String,
-    pub subject: Option<String>,
-    pub body: String,
+    /// Its new fields, all of them.
+    #[graphql(flatten)]
+    pub fields: MessageTemplateInput,
 }
 
-fn template_input(
-    name: String,
-    channel: TemplateChannel,
-    language: String,
-    subject: Option<String>,
-    body: String,
-) -> templates::TemplateInput {
-    templates::TemplateInput {
-        name,
-        channel: channel.into(),
-        language,
-        subject,
-        body,
+impl From<MessageTemplateInput> for templates::TemplateInput {
+    fn from(input: MessageTemplateInput) -> Self {
+        templates::TemplateInput {
+            name: input.name,
+            channel: input.channel.into(),
+            language: input.language,
+            subject: input.subject,
+            body: input.body,
+        }
     }
 }
 
@@ -352,33 +345,29 @@ pub struct CreateReminderPolicyInput {
 pub struct UpdateReminderPolicyInput {
     /// The policy to change.
     pub id: ID,
-    pub name: String,
-    /// The default stays the default until another is made so.
-    pub is_default: bool,
-    pub max_installments: i32,
-    pub steps: Vec<ReminderStepInput>,
+    /// Its new fields, all of them; the default stays the default until another is made so.
+    #[graphql(flatten)]
+    pub fields: CreateReminderPolicyInput,
 }
 
-fn policy_input(
-    name: String,
-    is_default: bool,
-    max_installments: i32,
-    steps: Vec<ReminderStepInput>,
-) -> policies::PolicyInput {
-    policies::PolicyInput {
-        name,
-        is_default,
-        max_installments,
-        steps: steps
-            .into_iter()
-            .map(|step| policies::StepInput {
-                offset_days: step.offset_days,
-                channel: step.channel.into(),
-                template_id: step.template_id.as_ref().map(input_id),
-                include_pay_link: step.include_pay_link,
-                min_overdue_amount: step.min_overdue_amount.map(|amount| amount.0),
-            })
-            .collect(),
+impl From<CreateReminderPolicyInput> for policies::PolicyInput {
+    fn from(input: CreateReminderPolicyInput) -> Self {
+        policies::PolicyInput {
+            name: input.name,
+            is_default: input.is_default,
+            max_installments: input.max_installments,
+            steps: input
+                .steps
+                .into_iter()
+                .map(|step| policies::StepInput {
+                    offset_days: step.offset_days,
+                    channel: step.channel.into(),
+                    template_id: step.template_id.as_ref().map(input_id),
+                    include_pay_link: step.include_pay_link,
+                    min_overdue_amount: step.min_overdue_amount.map(|amount| amount.0),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -606,14 +595,7 @@ impl DunningMutation {
         input: MessageTemplateInput,
     ) -> Result<MessageTemplatePayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
-        let fields = template_input(
-            input.name,
-            input.channel,
-            input.language,
-            input.subject,
-            input.body,
-        );
-        template_payload(templates::create(app, viewer, fields).await)
+        template_payload(templates::create(app, viewer, input.into()).await)
     }
 
     /// MANAGER and up: a template replaced, refused if it does not parse.
@@ -624,14 +606,7 @@ impl DunningMutation {
     ) -> Result<MessageTemplatePayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
         let id = input_id(&input.id);
-        let fields = template_input(
-            input.name,
-            input.channel,
-            input.language,
-            input.subject,
-            input.body,
-        );
-        template_payload(templates::update(app, viewer, id, fields).await)
+        template_payload(templates::update(app, viewer, id, input.fields.into()).await)
     }
 
     /// MANAGER and up: a new policy.
@@ -641,13 +616,7 @@ impl DunningMutation {
         input: CreateReminderPolicyInput,
     ) -> Result<ReminderPolicyPayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
-        let fields = policy_input(
-            input.name,
-            input.is_default,
-            input.max_installments,
-            input.steps,
-        );
-        policy_payload(policies::create(app, viewer, fields).await)
+        policy_payload(policies::create(app, viewer, input.into()).await)
     }
 
     /// MANAGER and up: a policy replaced whole. What was sent stays sent.
@@ -658,13 +627,7 @@ impl DunningMutation {
     ) -> Result<ReminderPolicyPayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
         let id = input_id(&input.id);
-        let fields = policy_input(
-            input.name,
-            input.is_default,
-            input.max_installments,
-            input.steps,
-        );
-        policy_payload(policies::update(app, viewer, id, fields).await)
+        policy_payload(policies::update(app, viewer, id, input.fields.into()).await)
     }
 
     /// MANAGER and up: the customer's own policy, or none (no reminders).
