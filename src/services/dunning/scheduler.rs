@@ -392,10 +392,27 @@ async fn claim(
 }
 
 /// The customer's reachable addresses: primary contact first, then the customer's own.
-struct Reach {
-    contact_name: String,
-    email: Option<String>,
-    mobile: Option<String>,
+pub(super) struct Reach {
+    pub(super) contact_name: String,
+    pub(super) email: Option<String>,
+    pub(super) mobile: Option<String>,
+}
+
+impl Reach {
+    /// From the primary contact (if any) and the customer; only Turkish mobiles take SMS.
+    pub(super) fn of(primary: Option<&contact::Model>, customer: &customer::Model) -> Self {
+        let is_mobile = |phone: &String| phone.starts_with("+905") && phone.len() == 13;
+        Reach {
+            contact_name: primary.map_or_else(|| customer.name.clone(), |c| c.name.clone()),
+            email: primary
+                .and_then(|contact| contact.email.clone())
+                .or_else(|| customer.email.clone()),
+            mobile: primary
+                .and_then(|contact| contact.phone.clone())
+                .filter(is_mobile)
+                .or_else(|| customer.phone.clone().filter(is_mobile)),
+        }
+    }
 }
 
 async fn reach(
@@ -408,26 +425,32 @@ async fn reach(
         .filter(contact::Column::IsPrimary.eq(true))
         .one(conn)
         .await?;
-    let is_mobile = |phone: &String| phone.starts_with("+905") && phone.len() == 13;
-    let mobile = primary
-        .as_ref()
-        .and_then(|contact| contact.phone.clone())
-        .filter(is_mobile)
-        .or_else(|| customer.phone.clone().filter(is_mobile));
-    Ok(Reach {
-        contact_name: primary
-            .as_ref()
-            .map(|contact| contact.name.clone())
-            .unwrap_or_else(|| customer.name.clone()),
-        email: primary
-            .and_then(|contact| contact.email)
-            .or_else(|| customer.email.clone()),
-        mobile,
-    })
+    Ok(Reach::of(primary.as_ref(), customer))
+}
+
+/// A message's invoice lines: number, due date, days from it, what is left to pay.
+pub(super) fn lines(
+    invoices: &[invoice::Model],
+    today: NaiveDate,
+) -> AppResult<Vec<templates::Line>> {
+    invoices
+        .iter()
+        .map(|invoice| {
+            Ok(templates::Line {
+                number: invoice.number.clone(),
+                due_date: invoice.due_date,
+                days_overdue: (today - invoice.due_date).num_days(),
+                balance: Money::from_minor(
+                    (invoice.total_minor - invoice.paid_minor).max(0),
+                    rules::stored_currency(&invoice.currency)?,
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The customer's language, for template and formatting.
-fn language(customer: &customer::Model) -> (&'static str, Lang) {
+pub(super) fn language(customer: &customer::Model) -> (&'static str, Lang) {
     match customer.language.as_deref() {
         Some("en") => ("en", Lang::En),
         _ => ("tr", Lang::Tr),
@@ -453,16 +476,7 @@ pub async fn values(
         Some(id) => user::Entity::find_in_org(id, org).one(conn).await?,
         None => None,
     };
-    let mut lines = Vec::new();
-    for invoice in invoices {
-        let balance = (invoice.total_minor - invoice.paid_minor).max(0);
-        lines.push(templates::Line {
-            number: invoice.number.clone(),
-            due_date: invoice.due_date,
-            days_overdue: (today - invoice.due_date).num_days(),
-            balance: Money::from_minor(balance, rules::stored_currency(&invoice.currency)?),
-        });
-    }
+    let lines = lines(invoices, today)?;
     Ok(templates::MessageValues {
         lang: language(customer).1,
         company: company.to_owned(),

@@ -14,8 +14,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::scheduler::{Planned, SYSTEM};
-use super::templates::{self, Line, MessageValues};
+use super::scheduler::{Planned, Reach, SYSTEM};
+use super::templates::{self, MessageValues};
 use crate::domain::activity::ActivityKind;
 use crate::domain::dunning::{SendOutcome, StepChannel, TemplateChannel};
 use crate::domain::ids::OrganizationId;
@@ -24,8 +24,8 @@ use crate::domain::payment_link::{PaymentLinkStatus, new_token};
 use crate::domain::task::{TaskKind, TaskSource};
 use crate::entities::outbox::OutboxKind;
 use crate::entities::{
-    activity, contact, customer, invoice, message_template, outbox, payment_link,
-    payment_link_invoice, reminder_send, task, task_invoice, user,
+    activity, contact, customer, message_template, outbox, payment_link, payment_link_invoice,
+    reminder_send, task, task_invoice, user,
 };
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::mail::Mail;
@@ -249,18 +249,8 @@ impl Sender {
     ) -> AppResult<Writes> {
         let customer = &message.customer;
         let org = self.org;
-        let (language, lang) = match customer.language.as_deref() {
-            Some("en") => ("en", Lang::En),
-            _ => ("tr", Lang::Tr),
-        };
-        let is_mobile = |phone: &String| phone.starts_with("+905") && phone.len() == 13;
-        let mobile = contact
-            .and_then(|contact| contact.phone.clone())
-            .filter(is_mobile)
-            .or_else(|| customer.phone.clone().filter(is_mobile));
-        let email = contact
-            .and_then(|contact| contact.email.clone())
-            .or_else(|| customer.email.clone());
+        let (language, lang) = super::scheduler::language(customer);
+        let Reach { email, mobile, .. } = Reach::of(contact, customer);
         let template_id = message.step.template_id;
         let template = |channel| template_id.and_then(|id| self.pick(id, channel, language));
         // SMS → mail → task; mail → task; each only with an address and a template.
@@ -473,21 +463,7 @@ impl Sender {
         pay_link: String,
     ) -> AppResult<MessageValues> {
         let customer: &customer::Model = &message.customer;
-        let lines = message
-            .invoices
-            .iter()
-            .map(|invoice: &invoice::Model| {
-                Ok(Line {
-                    number: invoice.number.clone(),
-                    due_date: invoice.due_date,
-                    days_overdue: (self.today - invoice.due_date).num_days(),
-                    balance: Money::from_minor(
-                        (invoice.total_minor - invoice.paid_minor).max(0),
-                        rules::stored_currency(&invoice.currency)?,
-                    ),
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
+        let lines = super::scheduler::lines(&message.invoices, self.today)?;
         let collector = customer
             .assigned_collector_id
             .and_then(|id| self.users.get(&id));
@@ -495,7 +471,7 @@ impl Sender {
             lang,
             company: self.company.clone(),
             customer: customer.name.clone(),
-            contact_name: contact.map_or_else(|| customer.name.clone(), |c| c.name.clone()),
+            contact_name: Reach::of(contact, customer).contact_name,
             lines,
             pay_link,
             collector_name: collector.map(|user| user.name.clone()).unwrap_or_default(),
