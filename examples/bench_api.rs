@@ -218,6 +218,8 @@ async fn seed(
                 disputed: Set(false),
                 description: Set(None),
                 void_reason: Set(None),
+                voided_on: Set(None),
+                paid_on: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             });

@@ -134,6 +134,8 @@ async fn seed(db: &Db, count: usize, prefix: &str) -> Result<Vec<Link>, Box<dyn 
             disputed: Set(false),
             description: Set(None),
             void_reason: Set(None),
+            voided_on: Set(None),
+            paid_on: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         });

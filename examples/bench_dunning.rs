@@ -141,6 +141,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     disputed: Set(false),
                     description: Set(None),
                     void_reason: Set(None),
+                    voided_on: Set(None),
+                    paid_on: Set(None),
                     created_at: Set(now),
                     updated_at: Set(now),
                 });

@@ -52,6 +52,26 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage exchange rates.
+    Rates {
+        #[command(subcommand)]
+        command: RatesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RatesCommand {
+    /// Read the Central Bank of Türkiye's daily bulletin (`today.xml` format; forex selling
+    /// rates) and store its rates for its date, for every organization whose currency is TRY.
+    Import {
+        /// Where the bulletin is: an http(s) URL (e.g. https://www.tcmb.gov.tr/kurlar/today.xml)
+        /// or a local file.
+        #[arg(long)]
+        tcmb: String,
+        /// Only this organization (by name).
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +190,35 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("revoked {} of {}", revoked.prefix, revoked.email);
             Ok(())
         }
+        Command::Rates {
+            command: RatesCommand::Import { tcmb, org },
+        } => {
+            let xml = read_bulletin(&tcmb).await?;
+            let bulletin = crate::services::analytics::rates::parse_tcmb(&xml)
+                .map_err(|error| format!("{tcmb}: {error}"))?;
+            let state = prepare_state(config, Arc::new(SystemClock))
+                .await
+                .map_err(|e| e.to_string())?;
+            let only = match &org {
+                Some(name) => Some(
+                    users::organization_by_name(&state.db, name)
+                        .await
+                        .map_err(|error| error.public_message())?
+                        .ok_or_else(|| format!("no organization named {name:?}"))?,
+                ),
+                None => None,
+            };
+            let taken =
+                crate::services::analytics::rates::import_bulletin(&state, &bulletin, only).await;
+            state.db.close().await;
+            let taken = taken.map_err(|error| error.public_message())?;
+            println!(
+                "stored {} rates of {} for {taken} organization(s)",
+                bulletin.rates.len(),
+                bulletin.date
+            );
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -278,4 +327,26 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// The bulletin's text, from an http(s) URL or a file.
+async fn read_bulletin(location: &str) -> Result<String, String> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|error| error.to_string())?
+            .get(location)
+            .send()
+            .await
+            .map_err(|error| format!("{location}: {error}"))?;
+        if !response.status().is_success() {
+            return Err(format!("{location}: HTTP {}", response.status()));
+        }
+        response.text().await.map_err(|error| format!("{location}: {error}"))
+    } else {
+        tokio::fs::read_to_string(location)
+            .await
+            .map_err(|error| format!("{location}: {error}"))
+    }
 }

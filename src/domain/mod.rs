@@ -2,6 +2,7 @@
 //! installments. Everything here is deterministic and unit-tested on its own.
 
 pub mod activity;
+pub mod analytics;
 pub mod allocation;
 pub mod dispute;
 pub mod dunning;

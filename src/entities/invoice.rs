@@ -20,6 +20,10 @@ pub struct Model {
     pub disputed: bool,
     pub description: Option<String>,
     pub void_reason: Option<String>,
+    /// The (UTC) day it was voided; before then it counted as owed.
+    pub voided_on: Option<Date>,
+    /// The day its last allocation made it fully paid; None while anything is owed.
+    pub paid_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

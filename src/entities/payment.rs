@@ -13,6 +13,8 @@ pub struct Model {
     pub amount_minor: i64,
     /// What the card was charged, installment interest included.
     pub charged_minor: i64,
+    /// What no invoice took: reported as unapplied cash, never netted against receivables.
+    pub unapplied_minor: i64,
     pub currency: String,
     pub method: PaymentMethod,
     pub received_at: DateTimeUtc,

@@ -9,6 +9,8 @@ pub struct Model {
     pub payment_id: Uuid,
     pub invoice_id: Uuid,
     pub amount_minor: i64,
+    /// The (UTC) day the payment was received: the allocation counts from then on.
+    pub received_on: Date,
     pub created_at: DateTimeUtc,
 }
 

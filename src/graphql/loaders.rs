@@ -19,6 +19,7 @@ use crate::entities::{
 };
 use crate::error::AppError;
 use crate::services::activities;
+use crate::services::analytics::behaviour;
 use crate::services::invoices::{self, Balances};
 use crate::services::listing::{Keyset, Page, PageRequest, fetch_child_pages};
 use crate::services::scope::OrgScoped;
@@ -262,6 +263,49 @@ impl Loader<Uuid> for DefaultPolicyLoader {
     }
 }
 
+/// Customers' payment behaviour, keyed by customer id.
+pub struct BehaviourLoader {
+    db: Db,
+    org: OrganizationId,
+    today: NaiveDate,
+}
+
+impl Loader<Uuid> for BehaviourLoader {
+    type Value = behaviour::Behaviour;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, behaviour::Behaviour>, LoadError> {
+        behaviour::of_customers(self.db.reader(), self.org, keys, self.today)
+            .await
+            .map_err(shared)
+    }
+}
+
+/// Open invoices' expected payment dates.
+pub struct ExpectedDateLoader {
+    db: Db,
+    org: OrganizationId,
+    today: NaiveDate,
+}
+
+impl Loader<behaviour::OpenInvoice> for ExpectedDateLoader {
+    type Value = NaiveDate;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[behaviour::OpenInvoice],
+    ) -> Result<HashMap<behaviour::OpenInvoice, NaiveDate>, LoadError> {
+        let dates = behaviour::expected_dates(self.db.reader(), self.org, keys, self.today)
+            .await
+            .map_err(shared)?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| dates.get(&key.id).map(|date| (*key, *date)))
+            .collect())
+    }
+}
+
 /// Loaders run at once, with every key of the call: lists load their relations for the whole
 /// page in one call (see `prefetch.rs`), so there is nothing to wait for, and a single object's
 /// relation is one key anyway. Waiting for siblings instead would cost every request a timer per
@@ -295,6 +339,8 @@ pub struct Loaders {
     pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub balances: DataLoader<BalancesLoader, HashMapCache>,
+    pub behaviour: DataLoader<BehaviourLoader, HashMapCache>,
+    pub expected_date: DataLoader<ExpectedDateLoader, HashMapCache>,
     pub invoices_of_customer: DataLoader<ChildPages<invoice::Entity>, HashMapCache>,
     pub activities_of_customer: DataLoader<ChildPages<activity::Entity>, HashMapCache>,
     pub activities_of_invoice: DataLoader<ChildPages<activity::Entity>, HashMapCache>,
@@ -337,6 +383,16 @@ impl Loaders {
             };
         Self {
             reminder_policy: by_id(&db, org),
+            behaviour: batched(BehaviourLoader {
+                db: db.clone(),
+                org,
+                today,
+            }),
+            expected_date: batched(ExpectedDateLoader {
+                db: db.clone(),
+                org,
+                today,
+            }),
             default_policy: batched(DefaultPolicyLoader {
                 db: db.clone(),
                 org,

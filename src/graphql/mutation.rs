@@ -4,6 +4,7 @@
 use async_graphql::MaybeUndefined;
 
 use super::types::activity::ActivityMutation;
+use super::types::analytics::AnalyticsMutation;
 use super::types::customer::CustomersMutation;
 use super::types::dispute::DisputesMutation;
 use super::types::dunning::DunningMutation;
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     ActivityMutation,
     DisputesMutation,
     DunningMutation,
+    AnalyticsMutation,
     TasksMutation,
     PromisesMutation,
     UsersMutation,

@@ -290,6 +290,10 @@ pub fn invoices<'a>(
         }
         let ids = unique(rows.iter().map(|row| row.id));
         to_one_all(loaders, &node, &rows, INVOICE_TO_ONE).await?;
+        if node.field("expectedPaymentDate").exists() {
+            let open = rows.iter().filter_map(expected_date_key);
+            loaders.expected_date.load_many(open).await?;
+        }
         let selected = node.field("payments");
         if selected.exists() {
             let allocations = loaders
@@ -339,6 +343,9 @@ pub fn customers<'a>(
         let ids = unique(rows.iter().map(|row| row.id));
         if node.field("openBalance").exists() || node.field("overdueBalance").exists() {
             loaders.balances.load_many(ids.iter().copied()).await?;
+        }
+        if node.field("paymentBehaviour").exists() {
+            loaders.behaviour.load_many(ids.iter().copied()).await?;
         }
         if node.field("contacts").exists() {
             loaders
@@ -492,4 +499,16 @@ pub fn users<'a>(
         }
         Ok(())
     })
+}
+
+/// The key an open invoice's expected payment date is loaded by; None once nothing is owed.
+pub fn expected_date_key(row: &invoice::Model) -> Option<crate::services::analytics::behaviour::OpenInvoice> {
+    use crate::domain::invoice::InvoiceStatus;
+    matches!(row.status, InvoiceStatus::Open | InvoiceStatus::PartiallyPaid).then_some(
+        crate::services::analytics::behaviour::OpenInvoice {
+            id: row.id,
+            customer_id: row.customer_id,
+            due_date: row.due_date,
+        },
+    )
 }

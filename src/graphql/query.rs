@@ -1,6 +1,7 @@
 //! The query root: every area's queries (each beside its types in `types/`), merged.
 
 use super::types::activity::ActivityQuery;
+use super::types::analytics::AnalyticsQuery;
 use super::types::customer::CustomersQuery;
 use super::types::dispute::DisputesQuery;
 use super::types::dunning::DunningQuery;
@@ -22,6 +23,7 @@ pub struct QueryRoot(
     ActivityQuery,
     DisputesQuery,
     DunningQuery,
+    AnalyticsQuery,
     TasksQuery,
     PromisesQuery,
     UsersQuery,

@@ -191,13 +191,13 @@ impl FirstByte for Bytes {
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn app_error_response(status: StatusCode, error: &AppError) -> Response {
+pub(super) fn app_error_response(status: StatusCode, error: &AppError) -> Response {
     let mut response = error_response(status, error.code(), &error.public_message());
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
@@ -209,7 +209,7 @@ fn app_error_response(status: StatusCode, error: &AppError) -> Response {
 }
 
 /// A GraphQL-shaped error answer for failures before execution.
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
     (status, Json(body)).into_response()
 }

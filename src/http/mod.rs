@@ -6,12 +6,14 @@
 //! - [`pay`] — `/pay/{token}`, the customer's page; [`sandbox`] — the test bank's page, only
 //!   while the sandbox is on; both behind `page_headers` (CSP, no referrer, no caching);
 //! - [`callbacks`] — `POST /callbacks/{provider}`, signed provider reports;
+//! - [`reports`] — `/reports/aging.csv` and `.xlsx` for an authenticated caller;
 //! - [`health`] — `/healthz`, `/readyz`, and `/metrics` in Prometheus text.
 
 pub mod callbacks;
 pub mod graphql;
 pub mod health;
 pub mod pay;
+pub mod reports;
 pub mod sandbox;
 
 use std::time::Instant;
@@ -81,6 +83,8 @@ pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
         .merge(callbacks)
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/assets/{file}", get(graphql::asset))
+        .route("/reports/aging.csv", get(reports::aging_csv))
+        .route("/reports/aging.xlsx", get(reports::aging_xlsx))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

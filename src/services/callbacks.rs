@@ -427,6 +427,7 @@ async fn record_payment(
         customer_id: Set(link.customer_id),
         amount_minor: Set(booking.amount.minor),
         charged_minor: Set(booking.charged.minor),
+        unapplied_minor: Set(booking.amount.minor - plan.iter().map(|part| part.amount_minor).sum::<i64>()),
         currency: Set(booking.charged.currency.code().to_owned()),
         method: Set(PaymentMethod::Card),
         received_at: Set(now),
@@ -447,7 +448,7 @@ async fn record_payment(
         Err(error) if is_unique_violation(&error) => return Ok(None),
         Err(error) => return Err(error.into()),
     }
-    apply(txn, org, payment_id, &plan, &locked, now).await?;
+    apply(txn, org, payment_id, &plan, &locked, now, now).await?;
 
     if booking.pays_link {
         let mut row: payment_link::ActiveModel = link.clone().into();

@@ -3,7 +3,8 @@
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter,
     QuerySelect, Select,
 };
 use serde_json::json;
@@ -19,7 +20,7 @@ use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::ids::{ContactId, CustomerId, OrganizationId};
 use crate::domain::role::Role;
-use crate::entities::{contact, customer, invoice, organization, user};
+use crate::entities::{contact, customer, customer_assignment, invoice, organization, user};
 use crate::error::{AppError, AppResult, FieldError, Validation, is_unique_violation};
 
 /// Payment terms when a customer is created without any.
@@ -141,6 +142,7 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(duplicate_external_ref)?;
+    reassign(&txn, org, created.id, None, created.assigned_collector_id, now).await?;
     let entry = Entry {
         customer_id: created.id,
         invoice_id: None,
@@ -266,6 +268,8 @@ pub async fn update(
     let now = clock.now();
     row.updated_at = Set(now);
     let updated = row.update(&txn).await.map_err(duplicate_external_ref)?;
+    let (before, after) = (existing.assigned_collector_id, updated.assigned_collector_id);
+    reassign(&txn, org, updated.id, before, after, now).await?;
     let entry = Entry {
         customer_id: updated.id,
         invoice_id: None,
@@ -409,7 +413,7 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-async fn organization_currency(
+pub(crate) async fn organization_currency(
     conn: &impl sea_orm::ConnectionTrait,
     org: OrganizationId,
 ) -> AppResult<crate::domain::money::Currency> {
@@ -477,4 +481,44 @@ fn duplicate_external_ref(error: sea_orm::DbErr) -> AppError {
     } else {
         error.into()
     }
+}
+
+/// Keeps the assignment history that portfolios "at the time" are read from: the old
+/// collector's stretch ends and the new one's starts, at the same instant.
+pub(crate) async fn reassign(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    customer_id: Uuid,
+    before: Option<Uuid>,
+    after: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    if before == after {
+        return Ok(());
+    }
+    if before.is_some() {
+        customer_assignment::Entity::update_many()
+            .col_expr(
+                customer_assignment::Column::UnassignedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(customer_assignment::Column::OrganizationId.eq(org.0))
+            .filter(customer_assignment::Column::CustomerId.eq(customer_id))
+            .filter(customer_assignment::Column::UnassignedAt.is_null())
+            .exec(conn)
+            .await?;
+    }
+    if let Some(collector_id) = after {
+        customer_assignment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org.0),
+            customer_id: Set(customer_id),
+            collector_id: Set(collector_id),
+            assigned_at: Set(now),
+            unassigned_at: Set(None),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
 }

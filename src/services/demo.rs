@@ -20,6 +20,7 @@ use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
 use crate::domain::task::{TaskKind, TaskSource, TaskStatus};
 use crate::entities::{
+    customer_assignment,
     activity, contact, customer, invoice, organization, payment, payment_allocation, task,
     task_invoice, user,
 };
@@ -255,6 +256,7 @@ async fn insert_data(
     // Nothing in the demo happens later than now.
     let at = |date: NaiveDate, hour: u32, minute: u32| at(date, hour, minute).min(now);
     let mut customers = Vec::new();
+    let mut assignments = Vec::new();
     let mut contacts = Vec::new();
     let mut invoices = Vec::new();
     let mut payments = Vec::new();
@@ -290,6 +292,14 @@ async fn insert_data(
         let terms = [15, 30, 30, 45, 60][index % 5];
         let slug = ascii_slug(name);
         let created_on = today - Duration::days(200);
+        assignments.push(customer_assignment::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            organization_id: Set(organization_id),
+            customer_id: Set(customer_id),
+            collector_id: Set(collector.id),
+            assigned_at: Set(at(created_on, 8, 30)),
+            unassigned_at: Set(None),
+        });
         customers.push(customer::ActiveModel {
             id: Set(customer_id),
             organization_id: Set(organization_id),
@@ -420,6 +430,8 @@ async fn insert_data(
                     issue_date.format("%d.%m.%Y")
                 ))),
                 void_reason: Set(None),
+                voided_on: Set(None),
+                paid_on: Set(None),
                 created_at: Set(issued_at),
                 updated_at: Set(issued_at),
             });
@@ -438,6 +450,11 @@ async fn insert_data(
                 let payment_id = PaymentId::new().0;
                 let paid_on =
                     (due_date + Duration::days(dice.range(-10, 12))).clamp(issue_date, today);
+                if paid_minor == total_minor
+                    && let Some(invoice) = invoices.last_mut()
+                {
+                    invoice.paid_on = Set(Some(paid_on));
+                }
                 let received_at = at(paid_on, 11, dice.range(0, 59) as u32);
                 let method = [
                     PaymentMethod::BankTransfer,
@@ -454,6 +471,7 @@ async fn insert_data(
                     customer_id: Set(customer_id),
                     amount_minor: Set(paid_minor),
                     charged_minor: Set(paid_minor),
+                    unapplied_minor: Set(0),
                     currency: Set(currency.code().to_owned()),
                     method: Set(method),
                     received_at: Set(received_at),
@@ -473,6 +491,7 @@ async fn insert_data(
                     payment_id: Set(payment_id),
                     invoice_id: Set(invoice_id),
                     amount_minor: Set(paid_minor),
+                    received_on: Set(paid_on),
                     created_at: Set(received_at),
                 });
                 log(
@@ -529,6 +548,9 @@ async fn insert_data(
     }
 
     customer::Entity::insert_many(customers).exec(txn).await?;
+    customer_assignment::Entity::insert_many(assignments)
+        .exec(txn)
+        .await?;
     contact::Entity::insert_many(contacts).exec(txn).await?;
     for chunk in invoices.chunks(100) {
         invoice::Entity::insert_many(chunk.to_vec())

@@ -123,6 +123,8 @@ pub async fn create(
         disputed: Set(false),
         description: Set(description),
         void_reason: Set(None),
+        voided_on: Set(None),
+        paid_on: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -274,6 +276,7 @@ pub async fn void(
     let mut row: invoice::ActiveModel = invoice.into();
     row.status = Set(InvoiceStatus::Void);
     row.void_reason = Set(Some(reason.clone()));
+    row.voided_on = Set(Some(now.date_naive()));
     row.updated_at = Set(now);
     let voided = row.update(&txn).await?;
     let data = json!({"number": voided.number});

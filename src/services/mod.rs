@@ -3,6 +3,7 @@
 //! parse input, call a service and shape the answer.
 
 pub mod activities;
+pub mod analytics;
 pub mod api_tokens;
 pub mod callbacks;
 pub mod customer_replies;

@@ -100,6 +100,7 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
         customer_id: Set(input.customer_id),
         amount_minor: Set(amount.minor),
         charged_minor: Set(amount.minor),
+        unapplied_minor: Set(amount.minor - plan.iter().map(|part| part.amount_minor).sum::<i64>()),
         currency: Set(amount.currency.code().to_owned()),
         method: Set(input.method),
         received_at: Set(received_at),
@@ -115,7 +116,7 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
     }
     .insert(&txn)
     .await?;
-    let allocations = apply(&txn, org, payment_id, &plan, &locked, now).await?;
+    let allocations = apply(&txn, org, payment_id, &plan, &locked, received_at, now).await?;
 
     let applied: i64 = plan.iter().map(|a| a.amount_minor).sum();
     let (numbers, single) = touched(&plan, &locked);
@@ -280,24 +281,33 @@ pub async fn lock_invoices(
         .collect())
 }
 
-/// Writes the allocations and moves each invoice's paid amount and status.
+/// Writes the allocations of a payment received at `received_at` and moves each invoice's paid
+/// amount, status and (when it is now paid in full) the day it was paid.
 pub async fn apply(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
     payment_id: Uuid,
     plan: &[Allocation],
     locked: &HashMap<Uuid, invoice::Model>,
+    received_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<payment_allocation::Model>> {
+    let received_on = received_at.date_naive();
     let mut written = Vec::with_capacity(plan.len());
     for part in plan {
         let invoice = locked.get(&part.invoice_id).ok_or_else(|| {
             AppError::Internal("allocation to an invoice that was not locked".into())
         })?;
         let paid = invoice.paid_minor + part.amount_minor;
+        let status = InvoiceStatus::from_amounts(invoice.total_minor, paid);
         let mut row: invoice::ActiveModel = invoice.clone().into();
         row.paid_minor = Set(paid);
-        row.status = Set(InvoiceStatus::from_amounts(invoice.total_minor, paid));
+        row.status = Set(status);
+        if status == InvoiceStatus::Paid {
+            // A payment dated earlier than one already applied: paid when the later one came.
+            let earlier = last_allocation_day(conn, org, invoice.id).await?;
+            row.paid_on = Set(Some(earlier.map_or(received_on, |day| day.max(received_on))));
+        }
         row.updated_at = Set(now);
         row.update(conn).await?;
         written.push(
@@ -307,6 +317,7 @@ pub async fn apply(
                 payment_id: Set(payment_id),
                 invoice_id: Set(part.invoice_id),
                 amount_minor: Set(part.amount_minor),
+                received_on: Set(received_on),
                 created_at: Set(now),
             }
             .insert(conn)
@@ -314,6 +325,22 @@ pub async fn apply(
         );
     }
     Ok(written)
+}
+
+/// The day of the invoice's latest allocation so far.
+async fn last_allocation_day(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    invoice_id: Uuid,
+) -> AppResult<Option<chrono::NaiveDate>> {
+    let day = payment_allocation::Entity::in_org(org)
+        .select_only()
+        .column_as(payment_allocation::Column::ReceivedOn.max(), "day")
+        .filter(payment_allocation::Column::InvoiceId.eq(invoice_id))
+        .into_tuple::<Option<chrono::NaiveDate>>()
+        .one(conn)
+        .await?;
+    Ok(day.flatten())
 }
 
 /// The numbers of the invoices a plan touches, and the invoice when it is only one (the activity

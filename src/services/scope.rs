@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
+    customer_assignment, exchange_rate,
     activity, api_token, contact, customer, dispute, invoice, message_template, payment,
     payment_allocation, payment_link, payment_link_invoice, promise, promise_invoice,
     reminder_policy, reminder_send, task, task_invoice, user,
@@ -150,7 +151,9 @@ org_scoped!(
     promise_invoice,
     message_template,
     reminder_policy,
-    reminder_send
+    reminder_send,
+    customer_assignment,
+    exchange_rate
 );
 
 /// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).

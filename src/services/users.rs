@@ -102,6 +102,15 @@ pub async fn provision_user(
     })
 }
 
+/// The organization with this name, if there is one.
+pub async fn organization_by_name(db: &Db, name: &str) -> AppResult<Option<OrganizationId>> {
+    let found = organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(db.reader())
+        .await?;
+    Ok(found.map(|organization| OrganizationId(organization.id)))
+}
+
 /// The organization with this name, created (with TRY as its currency) when missing.
 pub async fn find_or_create_organization(
     conn: &impl ConnectionTrait,

@@ -57,6 +57,27 @@ impl Customer {
         self.0.language.as_deref().unwrap_or("tr")
     }
 
+    /// How the customer pays, and the risk score it adds up to.
+    async fn payment_behaviour(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<super::analytics::PaymentBehaviour> {
+        let found = load(ctx, |loaders| &loaders.behaviour, self.0.id).await?;
+        Ok(super::analytics::PaymentBehaviour(found.unwrap_or_default()))
+    }
+
+    /// The customer's aging as of a day (default today), one report per currency they owe or
+    /// hold unapplied cash in.
+    async fn aging(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day (UTC); default today.")] as_of: Option<crate::graphql::scalars::Date>,
+        #[graphql(desc = "Overdue bucket ends in days past due, ascending (default 30, 60, 90, 120).")]
+        buckets: Option<Vec<i32>>,
+    ) -> Result<Vec<super::analytics::AgingReport>> {
+        super::analytics::customer_aging(ctx, &self.0, as_of, buckets).await
+    }
+
     /// No reminders go to the customer until this day (inclusive); null when not paused.
     async fn dunning_paused_until(&self) -> Option<crate::graphql::scalars::Date> {
         self.0

@@ -85,6 +85,18 @@ impl Invoice {
         self.0.status.into()
     }
 
+    /// When payment is expected (UTC day): the date of an open promise covering the invoice;
+    /// else the due date plus the customer's typical lateness (the median days late of their
+    /// last 12 paid invoices, 0 without history); never before today. Null once nothing is owed.
+    async fn expected_payment_date(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        let Some(key) = crate::graphql::prefetch::expected_date_key(&self.0) else {
+            return Ok(None);
+        };
+        let loaders = ctx.loaders().gql()?;
+        let date = loaders.expected_date.load_one(key).await.gql()?;
+        Ok(date.map(Date))
+    }
+
     /// Days past the due date while something is left to pay; 0 otherwise.
     async fn days_overdue(&self, ctx: &Context<'_>) -> Result<i64> {
         let today = ctx.app().gql()?.clock.today();

@@ -2,6 +2,7 @@
 //! the request's DataLoaders.
 
 pub mod activity;
+pub mod analytics;
 pub mod customer;
 pub mod dispute;
 pub mod dunning;
