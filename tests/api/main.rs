@@ -12,6 +12,7 @@
 mod helpers;
 
 mod access;
+mod analytics;
 mod attacks;
 mod browser;
 mod callbacks;

@@ -38,8 +38,6 @@ impl Language {
                 days: "gün",
                 total: "Toplam",
                 unapplied: "Dağıtılmamış tahsilat",
-                as_of: "Tarih",
-                currency: "Para birimi",
                 unassigned: "(atanmamış)",
             },
             Language::English => Words {
@@ -49,8 +47,6 @@ impl Language {
                 days: "days",
                 total: "Total",
                 unapplied: "Unapplied cash",
-                as_of: "As of",
-                currency: "Currency",
                 unassigned: "(unassigned)",
             },
         }
@@ -64,8 +60,6 @@ struct Words {
     days: &'static str,
     total: &'static str,
     unapplied: &'static str,
-    as_of: &'static str,
-    currency: &'static str,
     unassigned: &'static str,
 }
 
@@ -121,14 +115,7 @@ pub fn table(report: &AgingReport, names: &HashMap<Uuid, String>, language: Lang
         labels.push(name(group.collector));
         rows.push((labels, amounts(&group.figures)));
     }
-    let mut total = vec![format!(
-        "{} ({} {}, {} {})",
-        words.total,
-        words.as_of,
-        report.as_of,
-        words.currency,
-        report.currency
-    )];
+    let mut total = vec![format!("{} {} {}", words.total, report.as_of, report.currency)];
     if by_customer {
         total.push(String::new());
     }
