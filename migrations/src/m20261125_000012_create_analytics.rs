@@ -213,10 +213,19 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
+        // SQLite drops no indexed column: the indexes on the new columns go first.
         let connection = manager.get_connection();
-        connection
-            .execute_unprepared("DROP INDEX IF EXISTS ix_payments_unapplied")
-            .await?;
+        for index in [
+            "ix_payments_unapplied",
+            "ix_payments_organization_received",
+            "ix_invoices_organization_paid_on",
+            "ix_invoices_organization_issue_date",
+            "ix_payment_allocations_organization_received_on",
+        ] {
+            connection
+                .execute_unprepared(&format!("DROP INDEX IF EXISTS {index}"))
+                .await?;
+        }
         let columns = [
             (
                 PaymentAllocations::Table.into_iden(),

@@ -319,3 +319,95 @@ async fn serve_demo_end_to_end_sqlite() {
 async fn serve_demo_end_to_end_postgres() {
     serve_demo_end_to_end(Backend::Postgres).await;
 }
+
+/// `rates import --tcmb` reads the Central Bank's bulletin from a local copy served over HTTP
+/// (and from a file), and the rates are then what `exchangeRates` answers.
+async fn rates_import_reads_the_central_bank_bulletin(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let bulletin = include_str!("../fixtures/tcmb_today.xml");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let routes = axum::Router::new().route(
+        "/kurlar/today.xml",
+        axum::routing::get(move || async move { bulletin }),
+    );
+    tokio::spawn(async move { axum::serve(listener, routes).await });
+
+    let run = |args: Vec<String>| {
+        let output = tahsilat(database.dir.path())
+            .args(&args)
+            .env("TAHSILAT_DATABASE_URL", &database.url)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(
+        ["user", "add", "--email", "cfo@acme.com.tr", "--role", "MANAGER", "--org", "acme"]
+            .map(String::from)
+            .to_vec(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+
+    let url = format!("http://{address}/kurlar/today.xml");
+    let (code, stdout, stderr) = run(["rates", "import", "--tcmb", &url].map(String::from).to_vec());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "stored 3 rates of 2026-11-24 for 1 organization(s)"
+    );
+    // A file works too; the same day's rates are replaced, not doubled.
+    let file = format!("{}/tests/fixtures/tcmb_today.xml", env!("CARGO_MANIFEST_DIR"));
+    let (code, _, stderr) = run(
+        ["rates", "import", "--tcmb", &file, "--org", "acme"]
+            .map(String::from)
+            .to_vec(),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    // Failures say what failed and change nothing.
+    let missing = format!("http://{address}/kurlar/yok.xml");
+    let (code, _, stderr) = run(["rates", "import", "--tcmb", &missing].map(String::from).to_vec());
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("404"), "{stderr}");
+    let (code, _, stderr) = run(
+        ["rates", "import", "--tcmb", &url, "--org", "nobody"]
+            .map(String::from)
+            .to_vec(),
+    );
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("no organization named"), "{stderr}");
+
+    let app = TestApp::spawn_on(database).await;
+    let (_, body) = app
+        .graphql(
+            &token,
+            "{ exchangeRates(date: \"2026-11-24\") { currency rate date } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["exchangeRates"],
+        json!([
+            {"currency": "EUR", "rate": "48.9642", "date": "2026-11-24"},
+            {"currency": "JPY", "rate": "0.272101", "date": "2026-11-24"},
+            {"currency": "USD", "rate": "42.3881", "date": "2026-11-24"},
+        ]),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rates_import_reads_the_central_bank_bulletin_sqlite() {
+    rates_import_reads_the_central_bank_bulletin(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rates_import_reads_the_central_bank_bulletin_postgres() {
+    rates_import_reads_the_central_bank_bulletin(Backend::Postgres).await;
+}
