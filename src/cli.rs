@@ -343,7 +343,10 @@ async fn read_bulletin(location: &str) -> Result<String, String> {
         if !response.status().is_success() {
             return Err(format!("{location}: HTTP {}", response.status()));
         }
-        response.text().await.map_err(|error| format!("{location}: {error}"))
+        response
+            .text()
+            .await
+            .map_err(|error| format!("{location}: {error}"))
     } else {
         tokio::fs::read_to_string(location)
             .await

@@ -168,7 +168,9 @@ pub fn dso_countback(ar_end: i128, months: &[(i128, i64)]) -> Option<Decimal> {
             left -= sales;
             days += Decimal::from(*month_days);
         } else {
-            return Some(round2(days + ratio(left, *sales)? * Decimal::from(*month_days)));
+            return Some(round2(
+                days + ratio(left, *sales)? * Decimal::from(*month_days),
+            ));
         }
     }
     None
@@ -303,7 +305,10 @@ pub fn risk_score(inputs: &RiskInputs) -> (i32, Vec<String>) {
     {
         let part = capped(trend / Decimal::from(30)) * Decimal::from(10);
         let shown = round2(trend);
-        add_part(part, format!("pays {shown} days later than in the 90 days before"));
+        add_part(
+            part,
+            format!("pays {shown} days later than in the 90 days before"),
+        );
     }
     let score = points.min(Decimal::ONE_HUNDRED).to_i32().unwrap_or(100);
     (score, reasons)

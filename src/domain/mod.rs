@@ -2,8 +2,8 @@
 //! installments. Everything here is deterministic and unit-tested on its own.
 
 pub mod activity;
-pub mod analytics;
 pub mod allocation;
+pub mod analytics;
 pub mod dispute;
 pub mod dunning;
 pub mod ids;

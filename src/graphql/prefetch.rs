@@ -502,13 +502,17 @@ pub fn users<'a>(
 }
 
 /// The key an open invoice's expected payment date is loaded by; None once nothing is owed.
-pub fn expected_date_key(row: &invoice::Model) -> Option<crate::services::analytics::behaviour::OpenInvoice> {
+pub fn expected_date_key(
+    row: &invoice::Model,
+) -> Option<crate::services::analytics::behaviour::OpenInvoice> {
     use crate::domain::invoice::InvoiceStatus;
-    matches!(row.status, InvoiceStatus::Open | InvoiceStatus::PartiallyPaid).then_some(
-        crate::services::analytics::behaviour::OpenInvoice {
-            id: row.id,
-            customer_id: row.customer_id,
-            due_date: row.due_date,
-        },
+    matches!(
+        row.status,
+        InvoiceStatus::Open | InvoiceStatus::PartiallyPaid
     )
+    .then_some(crate::services::analytics::behaviour::OpenInvoice {
+        id: row.id,
+        customer_id: row.customer_id,
+        due_date: row.due_date,
+    })
 }

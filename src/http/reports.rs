@@ -70,7 +70,11 @@ async fn respond(
         return app_error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
     };
     let app = &state.app;
-    let viewer = match app.tokens.authenticate(&app.db, app.clock.as_ref(), token).await {
+    let viewer = match app
+        .tokens
+        .authenticate(&app.db, app.clock.as_ref(), token)
+        .await
+    {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
             return app_error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated);
@@ -89,7 +93,11 @@ async fn respond(
     match build(&state, &viewer, params, language, format).await {
         Ok((file_name, content_type, body)) => {
             let disposition = format!("attachment; filename=\"{file_name}\"");
-            let language = if language == Language::Turkish { "tr" } else { "en" };
+            let language = if language == Language::Turkish {
+                "tr"
+            } else {
+                "en"
+            };
             let mut response = (StatusCode::OK, body).into_response();
             let response_headers = response.headers_mut();
             response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -132,7 +140,12 @@ async fn build(
         Some("true") => true,
         Some(other) => return Err(bad(format!("convert is true or false, not {other:?}"))),
     };
-    let group_by = match params.group_by.as_deref().map(str::to_ascii_uppercase).as_deref() {
+    let group_by = match params
+        .group_by
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None | Some("") | Some("NONE") => GroupBy::None,
         Some("CUSTOMER") => GroupBy::Customer,
         Some("COLLECTOR") => GroupBy::Collector,
@@ -177,7 +190,14 @@ async fn build(
         Format::Xlsx => (
             format!("{stem}.xlsx"),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            export::xlsx(&table, if language == Language::Turkish { "Yaşlandırma" } else { "Aging" })?,
+            export::xlsx(
+                &table,
+                if language == Language::Turkish {
+                    "Yaşlandırma"
+                } else {
+                    "Aging"
+                },
+            )?,
         ),
     })
 }

@@ -427,7 +427,9 @@ async fn record_payment(
         customer_id: Set(link.customer_id),
         amount_minor: Set(booking.amount.minor),
         charged_minor: Set(booking.charged.minor),
-        unapplied_minor: Set(booking.amount.minor - plan.iter().map(|part| part.amount_minor).sum::<i64>()),
+        unapplied_minor: Set(
+            booking.amount.minor - plan.iter().map(|part| part.amount_minor).sum::<i64>()
+        ),
         currency: Set(booking.charged.currency.code().to_owned()),
         method: Set(PaymentMethod::Card),
         received_at: Set(now),

@@ -4,8 +4,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter,
-    QuerySelect, Select,
+    QueryFilter, QuerySelect, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -142,7 +141,15 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(duplicate_external_ref)?;
-    reassign(&txn, org, created.id, None, created.assigned_collector_id, now).await?;
+    reassign(
+        &txn,
+        org,
+        created.id,
+        None,
+        created.assigned_collector_id,
+        now,
+    )
+    .await?;
     let entry = Entry {
         customer_id: created.id,
         invoice_id: None,
@@ -268,7 +275,10 @@ pub async fn update(
     let now = clock.now();
     row.updated_at = Set(now);
     let updated = row.update(&txn).await.map_err(duplicate_external_ref)?;
-    let (before, after) = (existing.assigned_collector_id, updated.assigned_collector_id);
+    let (before, after) = (
+        existing.assigned_collector_id,
+        updated.assigned_collector_id,
+    );
     reassign(&txn, org, updated.id, before, after, now).await?;
     let entry = Entry {
         customer_id: updated.id,

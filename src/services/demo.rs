@@ -20,9 +20,8 @@ use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
 use crate::domain::task::{TaskKind, TaskSource, TaskStatus};
 use crate::entities::{
-    customer_assignment,
-    activity, contact, customer, invoice, organization, payment, payment_allocation, task,
-    task_invoice, user,
+    activity, contact, customer, customer_assignment, invoice, organization, payment,
+    payment_allocation, task, task_invoice, user,
 };
 use crate::error::AppResult;
 use crate::services::scope::OrgScoped;

@@ -306,7 +306,9 @@ pub async fn apply(
         if status == InvoiceStatus::Paid {
             // A payment dated earlier than one already applied: paid when the later one came.
             let earlier = last_allocation_day(conn, org, invoice.id).await?;
-            row.paid_on = Set(Some(earlier.map_or(received_on, |day| day.max(received_on))));
+            row.paid_on = Set(Some(
+                earlier.map_or(received_on, |day| day.max(received_on)),
+            ));
         }
         row.updated_at = Set(now);
         row.update(conn).await?;

@@ -6,10 +6,9 @@ use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    customer_assignment, exchange_rate,
-    activity, api_token, contact, customer, dispute, invoice, message_template, payment,
-    payment_allocation, payment_link, payment_link_invoice, promise, promise_invoice,
-    reminder_policy, reminder_send, task, task_invoice, user,
+    activity, api_token, contact, customer, customer_assignment, dispute, exchange_rate, invoice,
+    message_template, payment, payment_allocation, payment_link, payment_link_invoice, promise,
+    promise_invoice, reminder_policy, reminder_send, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 

@@ -29,19 +29,43 @@ fn today(app: &TestApp, day: &str) {
 }
 
 /// An invoice issued and due on the given days.
-async fn invoice(app: &TestApp, token: &str, customer: &str, number: &str, issued: &str, due: &str, total: &str) -> String {
+async fn invoice(
+    app: &TestApp,
+    token: &str,
+    customer: &str,
+    number: &str,
+    issued: &str,
+    due: &str,
+    total: &str,
+) -> String {
     invoice_in(app, token, customer, number, issued, due, total, "TRY").await
 }
 
 #[allow(clippy::too_many_arguments, reason = "an invoice has that many parts")]
-async fn invoice_in(app: &TestApp, token: &str, customer: &str, number: &str, issued: &str, due: &str, total: &str, currency: &str) -> String {
+async fn invoice_in(
+    app: &TestApp,
+    token: &str,
+    customer: &str,
+    number: &str,
+    issued: &str,
+    due: &str,
+    total: &str,
+    currency: &str,
+) -> String {
     let payload = mutate(app, token, CREATE_INVOICE, json!({"customerId": customer, "number": number, "issueDate": issued, "dueDate": due, "currency": currency, "total": total})).await;
     assert_eq!(payload["userErrors"], json!([]), "{payload}");
     payload["invoice"]["id"].as_str().unwrap().to_owned()
 }
 
 /// A bank transfer received at 08:00 UTC on `day`, applied to `invoice` (or oldest due first).
-async fn pay(app: &TestApp, token: &str, customer: &str, invoice: Option<&str>, amount: &str, day: &str) {
+async fn pay(
+    app: &TestApp,
+    token: &str,
+    customer: &str,
+    invoice: Option<&str>,
+    amount: &str,
+    day: &str,
+) {
     let mut input = json!({"customerId": customer, "amount": amount, "currency": "TRY", "method": "BANK_TRANSFER", "receivedAt": format!("{day}T08:00:00Z")});
     if let Some(invoice) = invoice {
         input["allocations"] = json!([{"invoiceId": invoice, "amount": amount}]);
@@ -51,10 +75,19 @@ async fn pay(app: &TestApp, token: &str, customer: &str, invoice: Option<&str>, 
 }
 
 async fn metrics(app: &TestApp, token: &str, from: &str, to: &str, group_by: &str) -> Vec<Value> {
-    let (status, body) = app.graphql(token, METRICS, json!({"from": from, "to": to, "currency": "TRY", "groupBy": group_by})).await;
+    let (status, body) = app
+        .graphql(
+            token,
+            METRICS,
+            json!({"from": from, "to": to, "currency": "TRY", "groupBy": group_by}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(body.get("errors").is_none(), "{body}");
-    body["data"]["collectionMetrics"].as_array().unwrap().clone()
+    body["data"]["collectionMetrics"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn aging(app: &TestApp, token: &str, variables: Value) -> Value {
@@ -69,7 +102,13 @@ fn amounts(report: &Value) -> Vec<(String, String, i64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|bucket| (bucket["label"].as_str().unwrap().to_owned(), bucket["amount"].as_str().unwrap().to_owned(), bucket["count"].as_i64().unwrap()))
+        .map(|bucket| {
+            (
+                bucket["label"].as_str().unwrap().to_owned(),
+                bucket["amount"].as_str().unwrap().to_owned(),
+                bucket["count"].as_i64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -467,7 +506,12 @@ fn expected(body: &Value) -> Vec<(String, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|edge| (edge["node"]["number"].as_str().unwrap().to_owned(), edge["node"]["expectedPaymentDate"].clone()))
+        .map(|edge| {
+            (
+                edge["node"]["number"].as_str().unwrap().to_owned(),
+                edge["node"]["expectedPaymentDate"].clone(),
+            )
+        })
         .collect();
     dates.sort_by(|a, b| a.0.cmp(&b.0));
     dates

@@ -347,39 +347,49 @@ async fn rates_import_reads_the_central_bank_bulletin(backend: Backend) {
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     };
-    let (code, stdout, stderr) = run(
-        ["user", "add", "--email", "cfo@acme.com.tr", "--role", "MANAGER", "--org", "acme"]
-            .map(String::from)
-            .to_vec(),
-    );
+    let (code, stdout, stderr) = run([
+        "user",
+        "add",
+        "--email",
+        "cfo@acme.com.tr",
+        "--role",
+        "MANAGER",
+        "--org",
+        "acme",
+    ]
+    .map(String::from)
+    .to_vec());
     assert_eq!(code, Some(0), "{stderr}");
     let token = stdout.lines().last().unwrap().trim().to_owned();
 
     let url = format!("http://{address}/kurlar/today.xml");
-    let (code, stdout, stderr) = run(["rates", "import", "--tcmb", &url].map(String::from).to_vec());
+    let (code, stdout, stderr) = run(["rates", "import", "--tcmb", &url]
+        .map(String::from)
+        .to_vec());
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         stdout.trim(),
         "stored 3 rates of 2026-11-24 for 1 organization(s)"
     );
     // A file works too; the same day's rates are replaced, not doubled.
-    let file = format!("{}/tests/fixtures/tcmb_today.xml", env!("CARGO_MANIFEST_DIR"));
-    let (code, _, stderr) = run(
-        ["rates", "import", "--tcmb", &file, "--org", "acme"]
-            .map(String::from)
-            .to_vec(),
+    let file = format!(
+        "{}/tests/fixtures/tcmb_today.xml",
+        env!("CARGO_MANIFEST_DIR")
     );
+    let (code, _, stderr) = run(["rates", "import", "--tcmb", &file, "--org", "acme"]
+        .map(String::from)
+        .to_vec());
     assert_eq!(code, Some(0), "{stderr}");
     // Failures say what failed and change nothing.
     let missing = format!("http://{address}/kurlar/yok.xml");
-    let (code, _, stderr) = run(["rates", "import", "--tcmb", &missing].map(String::from).to_vec());
+    let (code, _, stderr) = run(["rates", "import", "--tcmb", &missing]
+        .map(String::from)
+        .to_vec());
     assert_ne!(code, Some(0));
     assert!(stderr.contains("404"), "{stderr}");
-    let (code, _, stderr) = run(
-        ["rates", "import", "--tcmb", &url, "--org", "nobody"]
-            .map(String::from)
-            .to_vec(),
-    );
+    let (code, _, stderr) = run(["rates", "import", "--tcmb", &url, "--org", "nobody"]
+        .map(String::from)
+        .to_vec());
     assert_ne!(code, Some(0));
     assert!(stderr.contains("no organization named"), "{stderr}");
 

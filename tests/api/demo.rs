@@ -111,3 +111,93 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    async fn the_demo_analytics_agree_with_a_hand_computation(app) {
+        use rust_decimal::Decimal;
+        use rust_decimal::prelude::ToPrimitive;
+        use serde_json::json;
+
+        let seeded = seed(&app.state.db, &app.clock).await.unwrap();
+        let token = seeded.admin_token;
+        let db = app.state.db.reader();
+        let today = app.clock.today();
+        let invoices: Vec<_> = invoice::Entity::find().all(db).await.unwrap();
+        let allocations = payment_allocation::Entity::find().all(db).await.unwrap();
+        let day = |text: &str| text.parse::<chrono::NaiveDate>().unwrap();
+        // From the raw rows: an invoice's open balance on a day.
+        let open_on = |invoice: &invoice::Model, on: chrono::NaiveDate| -> i64 {
+            if invoice.issue_date > on || invoice.voided_on.is_some_and(|voided| voided <= on) {
+                return 0;
+            }
+            let paid: i64 = allocations.iter().filter(|a| a.invoice_id == invoice.id && a.received_on <= on).map(|a| a.amount_minor).sum();
+            invoice.total_minor - paid
+        };
+        let lira: Vec<_> = invoices.iter().filter(|invoice| invoice.currency == "TRY").collect();
+        let money = |minor: i64| Decimal::new(minor, 2).to_string();
+
+        // Aging today.
+        let (_, body) = app.graphql(&token, "{ aging(currency: \"TRY\") { total invoiceCount buckets { amount count } } }", json!({})).await;
+        let report = &body["data"]["aging"];
+        let mut buckets = [(0_i64, 0_i64); 6];
+        for invoice in &lira {
+            let open = open_on(invoice, today);
+            if open > 0 {
+                let late = (today - invoice.due_date).num_days();
+                let index = if late <= 0 { 0 } else { [30, 60, 90, 120].iter().position(|end| late <= *end).map_or(5, |at| at + 1) };
+                buckets[index].0 += open;
+                buckets[index].1 += 1;
+            }
+        }
+        let expected: Vec<_> = buckets.iter().map(|(amount, count)| json!({"amount": money(*amount), "count": count})).collect();
+        assert_eq!(report["buckets"], json!(expected), "{body}");
+        assert!(buckets.iter().filter(|(amount, _)| *amount > 0).count() >= 4, "a non-trivial aging: {buckets:?}");
+
+        // August to October: AR, sales, DSO and CEI by hand.
+        let (from, to) = (day("2026-08-01"), day("2026-10-31"));
+        let ar = |on| lira.iter().map(|invoice| open_on(invoice, on)).sum::<i64>();
+        let (ar_begin, ar_end) = (ar(day("2026-07-31")), ar(to));
+        let current: i64 = lira.iter().filter(|invoice| invoice.due_date >= to).map(|invoice| open_on(invoice, to)).sum();
+        let sales: i64 = lira.iter().filter(|invoice| invoice.issue_date >= from && invoice.issue_date <= to).map(|invoice| invoice.total_minor).sum();
+        let round = |value: Decimal| value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_f64().unwrap();
+        let dso = round(Decimal::from(ar_end) / Decimal::from(sales) * Decimal::from(92));
+        let monthly = Decimal::from(sales) / Decimal::from(3);
+        let cei = round((Decimal::from(ar_begin) + monthly - Decimal::from(ar_end)) / (Decimal::from(ar_begin) + monthly - Decimal::from(current)) * Decimal::from(100));
+        let (_, body) = app.graphql(&token, "{ collectionMetrics(from: \"2026-08-01\", to: \"2026-10-31\", currency: \"TRY\") { arBegin arEnd arEndCurrent creditSales dso cei } }", json!({})).await;
+        let row = &body["data"]["collectionMetrics"][0];
+        assert_eq!(row["arBegin"], money(ar_begin), "{body}");
+        assert_eq!(row["arEnd"], money(ar_end));
+        assert_eq!(row["arEndCurrent"], money(current));
+        assert_eq!(row["creditSales"], money(sales));
+        assert_eq!(row["dso"].as_f64(), Some(dso), "{row}");
+        assert_eq!(row["cei"].as_f64(), Some(cei), "{row}");
+        assert!(dso > 0.0 && cei > 0.0 && cei < 100.0, "non-trivial: DSO {dso}, CEI {cei}");
+
+        // The forecast: each open invoice at its due date plus its customer's median lateness.
+        let mut lateness: HashMap<uuid::Uuid, Vec<(chrono::NaiveDate, uuid::Uuid, i64)>> = HashMap::new();
+        for invoice in &invoices {
+            if let Some(paid_on) = invoice.paid_on {
+                lateness.entry(invoice.customer_id).or_default().push((paid_on, invoice.id, (paid_on - invoice.due_date).num_days().max(0)));
+            }
+        }
+        let monday = today - chrono::Duration::days(i64::from(chrono::Datelike::weekday(&today).num_days_from_monday()));
+        let mut weeks = [0_i64; 12];
+        for invoice in lira.iter().filter(|invoice| invoice.paid_minor < invoice.total_minor) {
+            let mut history = lateness.get(&invoice.customer_id).cloned().unwrap_or_default();
+            history.sort_by_key(|entry| std::cmp::Reverse((entry.0, entry.1)));
+            let mut days: Vec<i64> = history.iter().take(12).map(|entry| entry.2).collect();
+            days.sort_unstable();
+            let typical = if days.is_empty() { 0 } else { days[(days.len() - 1) / 2] };
+            let expected = (invoice.due_date + chrono::Duration::days(typical)).max(today);
+            let week = (expected - monday).num_days() / 7;
+            if let Some(slot) = usize::try_from(week).ok().and_then(|week| weeks.get_mut(week)) {
+                *slot += invoice.total_minor - invoice.paid_minor;
+            }
+        }
+        let (_, body) = app.graphql(&token, "{ cashForecast(currency: \"TRY\") { expected } }", json!({})).await;
+        let answered: Vec<_> = body["data"]["cashForecast"].as_array().unwrap().iter().map(|week| week["expected"].clone()).collect();
+        let by_hand: Vec<_> = weeks.iter().map(|minor| json!(money(*minor))).collect();
+        assert_eq!(answered, by_hand, "{body}");
+        assert!(weeks.iter().filter(|minor| **minor > 0).count() >= 3, "a non-trivial forecast: {weeks:?}");
+    }
+}

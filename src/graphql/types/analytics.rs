@@ -162,14 +162,20 @@ impl AgingReport {
     /// Current ÷ total × 100, 2 decimals; null when nothing is open.
     async fn percent_current(&self) -> Option<f64> {
         let figures = &self.0.figures;
-        float(crate::domain::analytics::percent(figures.current(), figures.total))
+        float(crate::domain::analytics::percent(
+            figures.current(),
+            figures.total,
+        ))
     }
 
     /// More than 90 days past due ÷ total × 100, 2 decimals (whatever the buckets); null when
     /// nothing is open.
     async fn percent_over_90(&self) -> Option<f64> {
         let figures = &self.0.figures;
-        float(crate::domain::analytics::percent(figures.over_90, figures.total))
+        float(crate::domain::analytics::percent(
+            figures.over_90,
+            figures.total,
+        ))
     }
 
     /// The overdue book's average days past due, weighted by open amount: Σ(open × days past
@@ -268,7 +274,9 @@ impl AgingGroup {
         let GroupKey::Customer(customer) = self.group.key else {
             return Ok(None);
         };
-        Ok(load(ctx, |loaders| &loaders.customer, customer).await?.map(Customer))
+        Ok(load(ctx, |loaders| &loaders.customer, customer)
+            .await?
+            .map(Customer))
     }
 
     /// The collector (of the customer, on the report's day); null when none was assigned.
@@ -276,7 +284,9 @@ impl AgingGroup {
         let Some(collector) = self.group.collector else {
             return Ok(None);
         };
-        Ok(load(ctx, |loaders| &loaders.user, collector).await?.map(User))
+        Ok(load(ctx, |loaders| &loaders.user, collector)
+            .await?
+            .map(User))
     }
 
     /// The group's whole open balance.
@@ -321,7 +331,9 @@ impl CollectionMetrics {
         let Some(collector) = self.0.collector else {
             return Ok(None);
         };
-        Ok(load(ctx, |loaders| &loaders.user, collector).await?.map(User))
+        Ok(load(ctx, |loaders| &loaders.user, collector)
+            .await?
+            .map(User))
     }
 
     /// The month, as `YYYY-MM` (month rows).
@@ -454,7 +466,9 @@ impl CollectionMetrics {
 
     /// Collector rows: the customers assigned to them on `to`.
     async fn customers(&self) -> Option<i32> {
-        self.0.customers.map(|count| i32::try_from(count).unwrap_or(i32::MAX))
+        self.0
+            .customers
+            .map(|count| i32::try_from(count).unwrap_or(i32::MAX))
     }
 
     /// Activities logged by people in the period, by kind (collector rows: by that collector).
@@ -571,8 +585,7 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The day (UTC); default today.")] as_of: Option<Date>,
         #[graphql(desc = "ISO 4217 code of the report.")] currency: String,
-        #[graphql(desc = "Convert every currency into `currency`.", default = false)]
-        convert: bool,
+        #[graphql(desc = "Convert every currency into `currency`.", default = false)] convert: bool,
         #[graphql(
             desc = "Overdue bucket ends in days past due, ascending (default 30, 60, 90, 120: \
                     Current, 1–30, 31–60, 61–90, 91–120, 121+)."
@@ -611,7 +624,10 @@ impl AnalyticsQuery {
         #[graphql(desc = "The last day, included.")] to: Date,
         #[graphql(desc = "ISO 4217 code; only invoices and payments in it count.")]
         currency: String,
-        #[graphql(desc = "Rows to break the figures into.", default_with = "MetricsGroupBy::None")]
+        #[graphql(
+            desc = "Rows to break the figures into.",
+            default_with = "MetricsGroupBy::None"
+        )]
         group_by: MetricsGroupBy,
         #[graphql(
             desc = "Days after a collector's touch within which a payment is credited to them.",
@@ -632,7 +648,9 @@ impl AnalyticsQuery {
             },
             attribution_days: i64::from(attribution_days),
         };
-        let rows = metrics::collection_metrics(app, viewer, request).await.gql()?;
+        let rows = metrics::collection_metrics(app, viewer, request)
+            .await
+            .gql()?;
         Ok(rows
             .into_iter()
             .map(|row| CollectionMetrics(row, currency))
@@ -720,18 +738,23 @@ pub async fn customer_aging(
     let buckets = buckets_argument(buckets)?;
     let as_of = as_of.map_or_else(|| app.clock.today(), |day| day.0);
     let org = crate::domain::ids::OrganizationId(customer.organization_id);
-    let reports = aging::of_customer(app, org, customer.id, as_of, &buckets).await.gql()?;
+    let reports = aging::of_customer(app, org, customer.id, as_of, &buckets)
+        .await
+        .gql()?;
     Ok(reports
         .into_iter()
         .map(|(currency, figures)| {
-            AgingReport(aging::AgingReport {
-                as_of,
-                currency,
-                buckets: buckets.clone(),
-                figures,
-                rates: Vec::new(),
-                groups: None,
-            }, false)
+            AgingReport(
+                aging::AgingReport {
+                    as_of,
+                    currency,
+                    buckets: buckets.clone(),
+                    figures,
+                    rates: Vec::new(),
+                    groups: None,
+                },
+                false,
+            )
         })
         .collect())
 }

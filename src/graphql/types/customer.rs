@@ -63,7 +63,9 @@ impl Customer {
         ctx: &Context<'_>,
     ) -> Result<super::analytics::PaymentBehaviour> {
         let found = load(ctx, |loaders| &loaders.behaviour, self.0.id).await?;
-        Ok(super::analytics::PaymentBehaviour(found.unwrap_or_default()))
+        Ok(super::analytics::PaymentBehaviour(
+            found.unwrap_or_default(),
+        ))
     }
 
     /// The customer's aging as of a day (default today), one report per currency they owe or
@@ -71,8 +73,12 @@ impl Customer {
     async fn aging(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The day (UTC); default today.")] as_of: Option<crate::graphql::scalars::Date>,
-        #[graphql(desc = "Overdue bucket ends in days past due, ascending (default 30, 60, 90, 120).")]
+        #[graphql(desc = "The day (UTC); default today.")] as_of: Option<
+            crate::graphql::scalars::Date,
+        >,
+        #[graphql(
+            desc = "Overdue bucket ends in days past due, ascending (default 30, 60, 90, 120)."
+        )]
         buckets: Option<Vec<i32>>,
     ) -> Result<Vec<super::analytics::AgingReport>> {
         super::analytics::customer_aging(ctx, &self.0, as_of, buckets).await

@@ -115,7 +115,11 @@ pub struct AgingReport {
 }
 
 /// The organization's aging as of a day.
-pub async fn report(app: &AppState, viewer: &Viewer, request: AgingRequest) -> AppResult<AgingReport> {
+pub async fn report(
+    app: &AppState,
+    viewer: &Viewer,
+    request: AgingRequest,
+) -> AppResult<AgingReport> {
     let org = viewer.organization_id;
     let conn = app.db.reader();
     let t = request.as_of;
@@ -202,7 +206,9 @@ pub async fn report(app: &AppState, viewer: &Viewer, request: AgingRequest) -> A
         currency: request.currency,
         buckets: request.buckets,
         figures,
-        rates: converter.map(|converter| converter.used()).unwrap_or_default(),
+        rates: converter
+            .map(|converter| converter.used())
+            .unwrap_or_default(),
         groups,
     })
 }
@@ -236,7 +242,8 @@ pub async fn of_customer(
 
 /// Keyset paging over groups already in order: the cursor is (overdue amount, id).
 fn page_of(groups: Vec<Group>, request: &PageRequest) -> Page<Group> {
-    let cursor_of = |group: &Group| Cursor::new(group.figures.overdue().to_string(), group.key.id());
+    let cursor_of =
+        |group: &Group| Cursor::new(group.figures.overdue().to_string(), group.key.id());
     let start = match &request.after {
         None => 0,
         Some(after) => {
@@ -384,9 +391,11 @@ async fn open_by_customer_and_bucket(
 ) -> AppResult<Vec<BucketRow>> {
     let mut sql = Sql::new(conn);
     // Bucket k holds days past due up to its end: due dates on or after t − end.
-    sql.push("SELECT i.customer_id AS customer_id, i.currency AS currency, CASE WHEN i.due_date >= ")
-        .bind(t)
-        .push(" THEN 0");
+    sql.push(
+        "SELECT i.customer_id AS customer_id, i.currency AS currency, CASE WHEN i.due_date >= ",
+    )
+    .bind(t)
+    .push(" THEN 0");
     for (index, end) in buckets.ends().iter().enumerate() {
         sql.push(" WHEN i.due_date >= ")
             .bind(t - chrono::Duration::days(*end))

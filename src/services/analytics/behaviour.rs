@@ -53,10 +53,12 @@ pub async fn of_customers(
         .map(|customer| (*customer, Behaviour::default()))
         .collect();
     for (customer, days) in &recent {
-        let Some(behaviour) = found.get_mut(customer) else { continue };
+        let Some(behaviour) = found.get_mut(customer) else {
+            continue;
+        };
         let total: i64 = days.iter().sum();
-        behaviour.average_days_late = figures::ratio(i128::from(total), days.len() as i128)
-            .map(figures::round2);
+        behaviour.average_days_late =
+            figures::ratio(i128::from(total), days.len() as i128).map(figures::round2);
         behaviour.typical_days_late = figures::median(days.clone()).unwrap_or(0);
     }
 
@@ -77,7 +79,9 @@ pub async fn of_customers(
     sql.push(" GROUP BY customer_id, recent");
     let mut windows: HashMap<Uuid, [Option<Decimal>; 2]> = HashMap::new();
     for row in sql.all(conn).await? {
-        let window = usize::try_from(get::<i32>(&row, "recent")?).unwrap_or(1).min(1);
+        let window = usize::try_from(get::<i32>(&row, "recent")?)
+            .unwrap_or(1)
+            .min(1);
         let average = figures::ratio(
             i128::from(get::<i64>(&row, "late")?),
             i128::from(get::<i64>(&row, "n")?),
@@ -85,7 +89,8 @@ pub async fn of_customers(
         windows.entry(get(&row, "customer_id")?).or_default()[window] = average;
     }
     for (customer, [last, before]) in windows {
-        if let (Some(behaviour), Some(last), Some(before)) = (found.get_mut(&customer), last, before)
+        if let (Some(behaviour), Some(last), Some(before)) =
+            (found.get_mut(&customer), last, before)
         {
             behaviour.trend_days = Some(figures::round2(last - before));
         }
@@ -183,8 +188,7 @@ async fn recent_lateness(
     if let Some(customers) = customers {
         push_in(&mut sql, "customer_id", customers);
     }
-    sql.push(") recent WHERE n <= ")
-        .bind(RECENT_PAID);
+    sql.push(") recent WHERE n <= ").bind(RECENT_PAID);
     let mut days: HashMap<Uuid, Vec<i64>> = HashMap::new();
     for row in sql.all(conn).await? {
         days.entry(get(&row, "customer_id")?)
@@ -240,7 +244,10 @@ pub async fn expected_dates(
                 .get(&invoice.customer_id)
                 .and_then(|days| figures::median(days.clone()))
                 .unwrap_or(0);
-            (invoice.id, expected(invoice, typical, promised.get(&invoice.id), today))
+            (
+                invoice.id,
+                expected(invoice, typical, promised.get(&invoice.id), today),
+            )
         })
         .collect())
 }
@@ -337,7 +344,10 @@ pub async fn cash_forecast(
             .unwrap_or(0);
         let day = expected(&invoice, typical, promised.get(&invoice.id), today);
         let week = (day - monday).num_days() / 7;
-        if let Some(slot) = usize::try_from(week).ok().and_then(|week| forecast.get_mut(week)) {
+        if let Some(slot) = usize::try_from(week)
+            .ok()
+            .and_then(|week| forecast.get_mut(week))
+        {
             slot.expected += i128::from(get::<i64>(&row, "open")?);
             slot.invoices += 1;
         }

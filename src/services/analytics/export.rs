@@ -75,7 +75,8 @@ pub struct Table {
 pub fn table(report: &AgingReport, names: &HashMap<Uuid, String>, language: Language) -> Table {
     let words = language.words();
     let exponent = report.currency.exponent();
-    let amount = |minor: i128| Decimal::try_from_i128_with_scale(minor, exponent).unwrap_or(Decimal::MAX);
+    let amount =
+        |minor: i128| Decimal::try_from_i128_with_scale(minor, exponent).unwrap_or(Decimal::MAX);
     let name = |id: Option<Uuid>| match id {
         Some(id) => names.get(&id).cloned().unwrap_or_default(),
         None => words.unassigned.to_owned(),
@@ -115,7 +116,10 @@ pub fn table(report: &AgingReport, names: &HashMap<Uuid, String>, language: Lang
         labels.push(name(group.collector));
         rows.push((labels, amounts(&group.figures)));
     }
-    let mut total = vec![format!("{} {} {}", words.total, report.as_of, report.currency)];
+    let mut total = vec![format!(
+        "{} {} {}",
+        words.total, report.as_of, report.currency
+    )];
     if by_customer {
         total.push(String::new());
     }
@@ -125,7 +129,11 @@ pub fn table(report: &AgingReport, names: &HashMap<Uuid, String>, language: Lang
 
 /// CSV with a byte-order mark (Excel reads UTF-8 by it).
 pub fn csv(table: &Table, language: Language) -> String {
-    let separator = if language == Language::Turkish { ';' } else { ',' };
+    let separator = if language == Language::Turkish {
+        ';'
+    } else {
+        ','
+    };
     let mut out = String::from("\u{feff}");
     let line = |cells: Vec<String>| {
         cells
@@ -153,11 +161,12 @@ pub fn csv(table: &Table, language: Language) -> String {
 
 /// Quotes a cell when it must be, and defuses text a spreadsheet would run as a formula.
 fn quote(cell: &str, separator: char) -> String {
-    let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<Decimal>().is_err() {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    };
+    let cell =
+        if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<Decimal>().is_err() {
+            format!("'{cell}")
+        } else {
+            cell.to_owned()
+        };
     if cell.contains([separator, '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
@@ -183,7 +192,9 @@ pub fn xlsx(table: &Table, sheet_name: &str) -> AppResult<Vec<u8>> {
     for (index, (labels, amounts)) in table.rows.iter().enumerate() {
         let row = index as u32 + 1;
         for (column, label) in labels.iter().enumerate() {
-            sheet.write_string(row, column as u16, label).map_err(failed)?;
+            sheet
+                .write_string(row, column as u16, label)
+                .map_err(failed)?;
         }
         for (offset, value) in amounts.iter().enumerate() {
             // The file format stores numbers as doubles: exact to the kuruş up to 2^53 minor units.

@@ -205,8 +205,14 @@ pub async fn collection_metrics(
     let currency = request.currency;
 
     for (sign, rows) in [
-        (1, ar_columns(conn, org, currency, &days, by_collector, false).await?),
-        (-1, ar_columns(conn, org, currency, &days, by_collector, true).await?),
+        (
+            1,
+            ar_columns(conn, org, currency, &days, by_collector, false).await?,
+        ),
+        (
+            -1,
+            ar_columns(conn, org, currency, &days, by_collector, true).await?,
+        ),
     ] {
         for (customer, columns) in rows {
             for (index, day) in days.iter().enumerate() {
@@ -219,17 +225,30 @@ pub async fn collection_metrics(
     }
 
     let lookback = first_of_month(request.from) - Duration::days(31 * COUNTBACK_MONTHS as i64);
-    for (customer, issued, voided, total) in sales(conn, org, currency, lookback, request.to, by_collector).await? {
-        *sums.entry(owner_on(customer, issued)).or_insert_with(fresh)
+    for (customer, issued, voided, total) in
+        sales(conn, org, currency, lookback, request.to, by_collector).await?
+    {
+        *sums
+            .entry(owner_on(customer, issued))
+            .or_insert_with(fresh)
             .sales
             .entry((issued, voided))
             .or_default() += total;
     }
 
-    let period_of = |day: NaiveDate| periods.iter().position(|(from, to)| *from <= day && day <= *to);
-    for (customer, paid_on, row) in paid(conn, org, currency, request.from, request.to, by_collector).await? {
+    let period_of = |day: NaiveDate| {
+        periods
+            .iter()
+            .position(|(from, to)| *from <= day && day <= *to)
+    };
+    for (customer, paid_on, row) in
+        paid(conn, org, currency, request.from, request.to, by_collector).await?
+    {
         if let Some(period) = period_of(paid_on) {
-            let entry = &mut sums.entry(owner_on(customer, paid_on)).or_insert_with(fresh).paid[period];
+            let entry = &mut sums
+                .entry(owner_on(customer, paid_on))
+                .or_insert_with(fresh)
+                .paid[period];
             for (total, value) in entry.iter_mut().zip(row) {
                 *total += value;
             }
@@ -242,13 +261,20 @@ pub async fn collection_metrics(
     let payments = payments(conn, org, currency, start, end).await?;
     for (customer, received_at, amount) in &payments {
         if let Some(period) = period_at(*received_at) {
-            sums.entry(owner_on(Some(*customer), received_at.date_naive())).or_insert_with(fresh).cash[period] += amount;
+            sums.entry(owner_on(Some(*customer), received_at.date_naive()))
+                .or_insert_with(fresh)
+                .cash[period] += amount;
         }
     }
 
-    for (customer, promised, kept) in promises(conn, org, currency, request.from, request.to).await? {
+    for (customer, promised, kept) in
+        promises(conn, org, currency, request.from, request.to).await?
+    {
         if let Some(period) = period_of(promised) {
-            let entry = &mut sums.entry(owner_on(Some(customer), promised)).or_insert_with(fresh).kept[period];
+            let entry = &mut sums
+                .entry(owner_on(Some(customer), promised))
+                .or_insert_with(fresh)
+                .kept[period];
             if kept {
                 entry.0 += 1;
             } else {
@@ -267,26 +293,35 @@ pub async fn collection_metrics(
         {
             let seconds = (resolved_at - row.opened_at).num_seconds().max(0);
             let days = Decimal::from(seconds) / Decimal::from(86_400);
-            sums.entry(owner_on(Some(row.customer_id), resolved_at.date_naive())).or_insert_with(fresh).resolution_days
-                [period]
+            sums.entry(owner_on(Some(row.customer_id), resolved_at.date_naive()))
+                .or_insert_with(fresh)
+                .resolution_days[period]
                 .push(days);
         }
     }
     let balances = disputed_balances(conn, org, currency, &disputes, &periods).await?;
     for (period, customer, open) in balances {
         let day = periods[period].1;
-        sums.entry(owner_on(Some(customer), day)).or_insert_with(fresh).disputed_overdue[period] += open;
+        sums.entry(owner_on(Some(customer), day))
+            .or_insert_with(fresh)
+            .disputed_overdue[period] += open;
     }
 
     for (actor, period, kind, count) in activity_counts(conn, org, &periods).await? {
         let owner = if by_collector { Some(actor) } else { None };
-        *sums.entry(owner).or_insert_with(fresh).activities[period].entry(kind).or_default() += count;
+        *sums.entry(owner).or_insert_with(fresh).activities[period]
+            .entry(kind)
+            .or_default() += count;
     }
 
     if by_collector {
         let window = Duration::days(request.attribution_days);
-        for (collector, amount) in attribute(conn, org, &payments, start - window, end, window).await? {
-            sums.entry(Some(Some(collector))).or_insert_with(fresh).attributed += amount;
+        for (collector, amount) in
+            attribute(conn, org, &payments, start - window, end, window).await?
+        {
+            sums.entry(Some(Some(collector)))
+                .or_insert_with(fresh)
+                .attributed += amount;
         }
     }
 
@@ -300,9 +335,8 @@ pub async fn collection_metrics(
             if let Some(collector) = owner {
                 row.collector = *collector;
                 row.attributed_cash = Some(sums.attributed);
-                row.customers = Some(
-                    collector.map_or(0, |collector| assignments.portfolio(collector, *to)),
-                );
+                row.customers =
+                    Some(collector.map_or(0, |collector| assignments.portfolio(collector, *to)));
             }
             if request.group_by == MetricsGroupBy::Month {
                 row.month = Some(first_of_month(*from));
@@ -323,7 +357,13 @@ pub async fn collection_metrics(
 }
 
 /// The figures of one period from its sums.
-fn derive(sums: &Sums, days: &[NaiveDate], period: usize, from: NaiveDate, to: NaiveDate) -> Metrics {
+fn derive(
+    sums: &Sums,
+    days: &[NaiveDate],
+    period: usize,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Metrics {
     let at = |day: NaiveDate| days.iter().position(|known| *known == day).unwrap_or(0);
     let (begin, end) = (at(from.pred_opt().unwrap_or(from)), at(to));
     let length = (to - from).num_days() + 1;
@@ -348,7 +388,14 @@ fn derive(sums: &Sums, days: &[NaiveDate], period: usize, from: NaiveDate, to: N
     }
     let dso = figures::dso(ar_end, credit_sales, length);
     let best_possible_dso = figures::dso(ar_end_current, credit_sales, length);
-    let [count, days_to_pay, days_late, amount, weighted_to_pay, weighted_late] = sums.paid[period];
+    let [
+        count,
+        days_to_pay,
+        days_late,
+        amount,
+        weighted_to_pay,
+        weighted_late,
+    ] = sums.paid[period];
     let average = |total: i128, over: i128| figures::ratio(total, over).map(figures::round2);
     let overdue = ar_end - ar_end_current;
     let (kept, broken) = sums.kept[period];
@@ -392,7 +439,9 @@ fn derive(sums: &Sums, days: &[NaiveDate], period: usize, from: NaiveDate, to: N
         activity_counts: sums.activities[period]
             .iter()
             .filter_map(|(kind, count)| {
-                ActivityKind::try_from_value(kind).ok().map(|kind| (kind, *count))
+                ActivityKind::try_from_value(kind)
+                    .ok()
+                    .map(|kind| (kind, *count))
             })
             .collect(),
     }
@@ -425,19 +474,29 @@ async fn ar_columns(
         // Counted on `day`: issued by then and (invoices) not voided by then, or (allocations)
         // received by then.
         let condition = |sql: &mut Sql| {
-            sql.push("i.issue_date <= ").bind(*day).push(" AND ").push(counted).bind(*day);
+            sql.push("i.issue_date <= ")
+                .bind(*day)
+                .push(" AND ")
+                .push(counted)
+                .bind(*day);
             if !allocations {
                 sql.push(")");
             }
         };
         sql.push("CAST(SUM(CASE WHEN ");
         condition(&mut sql);
-        sql.push(&format!(" THEN {amount} ELSE 0 END) AS BIGINT) AS t{index}, CAST(SUM(CASE WHEN "));
+        sql.push(&format!(
+            " THEN {amount} ELSE 0 END) AS BIGINT) AS t{index}, CAST(SUM(CASE WHEN "
+        ));
         condition(&mut sql);
         sql.push(" AND i.due_date >= ").bind(*day);
-        sql.push(&format!(" THEN {amount} ELSE 0 END) AS BIGINT) AS c{index}, CAST(SUM(CASE WHEN "));
+        sql.push(&format!(
+            " THEN {amount} ELSE 0 END) AS BIGINT) AS c{index}, CAST(SUM(CASE WHEN "
+        ));
         condition(&mut sql);
-        sql.push(" AND i.due_date < ").bind(*day).push(&format!(" THEN {amount} * "));
+        sql.push(" AND i.due_date < ")
+            .bind(*day)
+            .push(&format!(" THEN {amount} * "));
         sql.push_days_since(*day, "i.due_date");
         sql.push(&format!(" ELSE 0 END) AS BIGINT) AS w{index}"));
     }
@@ -462,7 +521,11 @@ async fn ar_columns(
     let rows = sql.all(conn).await?;
     rows.iter()
         .map(|row| {
-            let customer = if per_customer { Some(get::<Uuid>(row, "customer_id")?) } else { None };
+            let customer = if per_customer {
+                Some(get::<Uuid>(row, "customer_id")?)
+            } else {
+                None
+            };
             let mut columns = Vec::with_capacity(days.len() * 3);
             for index in 0..days.len() {
                 for prefix in ["t", "c", "w"] {
@@ -502,7 +565,11 @@ async fn sales(
         .await?
         .iter()
         .map(|row| {
-            let customer = if per_customer { Some(get(row, "customer_id")?) } else { None };
+            let customer = if per_customer {
+                Some(get(row, "customer_id")?)
+            } else {
+                None
+            };
             Ok((
                 customer,
                 get(row, "issue_date")?,
@@ -546,13 +613,20 @@ async fn paid(
         .await?
         .iter()
         .map(|row| {
-            let customer = if per_customer { Some(get(row, "customer_id")?) } else { None };
+            let customer = if per_customer {
+                Some(get(row, "customer_id")?)
+            } else {
+                None
+            };
             let mut values = [0_i128; 6];
             values[0] = i128::from(get::<i64>(row, "invoices")?);
-            for (slot, column) in values[1..]
-                .iter_mut()
-                .zip(["to_pay", "late", "amount", "weighted_to_pay", "weighted_late"])
-            {
+            for (slot, column) in values[1..].iter_mut().zip([
+                "to_pay",
+                "late",
+                "amount",
+                "weighted_to_pay",
+                "weighted_late",
+            ]) {
                 *slot = i128::from(get::<i64>(row, column)?);
             }
             Ok((customer, get(row, "paid_on")?, values))
@@ -569,14 +643,16 @@ async fn payments(
     end: DateTime<Utc>,
 ) -> AppResult<Vec<(Uuid, DateTime<Utc>, i128)>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT customer_id, received_at, amount_minor FROM payments WHERE organization_id = ")
-        .bind(org.0)
-        .push(" AND currency = ")
-        .bind(currency.code())
-        .push(" AND received_at >= ")
-        .bind(start)
-        .push(" AND received_at < ")
-        .bind(end);
+    sql.push(
+        "SELECT customer_id, received_at, amount_minor FROM payments WHERE organization_id = ",
+    )
+    .bind(org.0)
+    .push(" AND currency = ")
+    .bind(currency.code())
+    .push(" AND received_at >= ")
+    .bind(start)
+    .push(" AND received_at < ")
+    .bind(end);
     sql.all(conn)
         .await?
         .iter()
@@ -635,7 +711,8 @@ async fn disputed_balances(
         let end = end_of(*to);
         for row in disputes {
             let open_then = row.opened_at < end
-                && (row.status == DisputeStatus::Open || row.resolved_at.is_some_and(|at| at >= end));
+                && (row.status == DisputeStatus::Open
+                    || row.resolved_at.is_some_and(|at| at >= end));
             if open_then {
                 wanted.push((period, row.invoice_id));
             }
@@ -663,16 +740,23 @@ async fn disputed_balances(
             continue;
         };
         let day = periods[period].1;
-        let counted = invoice.issue_date <= day && invoice.voided_on.is_none_or(|voided| voided > day);
+        let counted =
+            invoice.issue_date <= day && invoice.voided_on.is_none_or(|voided| voided > day);
         if !counted || invoice.due_date >= day {
             continue;
         }
         let paid: i64 = allocations
             .iter()
-            .filter(|allocation| allocation.invoice_id == invoice_id && allocation.received_on <= day)
+            .filter(|allocation| {
+                allocation.invoice_id == invoice_id && allocation.received_on <= day
+            })
             .map(|allocation| allocation.amount_minor)
             .sum();
-        balances.push((period, invoice.customer_id, i128::from(invoice.total_minor - paid)));
+        balances.push((
+            period,
+            invoice.customer_id,
+            i128::from(invoice.total_minor - paid),
+        ));
     }
     Ok(balances)
 }
@@ -686,7 +770,9 @@ async fn activity_counts(
     let mut sql = Sql::new(conn);
     sql.push("SELECT actor_user_id, CASE");
     for (index, (_, to)) in periods.iter().enumerate() {
-        sql.push(" WHEN occurred_at < ").bind(end_of(*to)).push(&format!(" THEN {index}"));
+        sql.push(" WHEN occurred_at < ")
+            .bind(end_of(*to))
+            .push(&format!(" THEN {index}"));
     }
     sql.push(" END AS period, kind, COUNT(*) AS n FROM activities WHERE organization_id = ")
         .bind(org.0)
@@ -721,13 +807,15 @@ async fn attribute(
     window: Duration,
 ) -> AppResult<HashMap<Uuid, i128>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT customer_id, actor_user_id, occurred_at FROM activities WHERE organization_id = ")
-        .bind(org.0)
-        .push(" AND actor_user_id IS NOT NULL AND occurred_at >= ")
-        .bind(start)
-        .push(" AND occurred_at < ")
-        .bind(end)
-        .push(" AND kind IN (");
+    sql.push(
+        "SELECT customer_id, actor_user_id, occurred_at FROM activities WHERE organization_id = ",
+    )
+    .bind(org.0)
+    .push(" AND actor_user_id IS NOT NULL AND occurred_at >= ")
+    .bind(start)
+    .push(" AND occurred_at < ")
+    .bind(end)
+    .push(" AND kind IN (");
     for (index, kind) in TOUCHES.iter().enumerate() {
         if index > 0 {
             sql.push(", ");
@@ -747,7 +835,9 @@ async fn attribute(
     }
     let mut attributed: HashMap<Uuid, i128> = HashMap::new();
     for (customer, received_at, amount) in payments {
-        let Some(list) = touches.get(customer) else { continue };
+        let Some(list) = touches.get(customer) else {
+            continue;
+        };
         let before = list.partition_point(|(at, _)| at <= received_at);
         if let Some((at, collector)) = before.checked_sub(1).map(|index| list[index])
             && *received_at - at <= window

@@ -88,7 +88,9 @@ impl Sql {
     /// Whole days from the date in `column` to `day` (a bound parameter).
     pub(crate) fn push_days_since(&mut self, day: NaiveDate, column: &str) -> &mut Self {
         if self.backend == DatabaseBackend::Postgres {
-            self.push("(CAST(").bind(day).push(&format!(" AS DATE) - {column})"))
+            self.push("(CAST(")
+                .bind(day)
+                .push(&format!(" AS DATE) - {column})"))
         } else {
             self.push("CAST(julianday(")
                 .bind(day)
@@ -147,8 +149,11 @@ impl Assignments {
     /// The customer's collector at the end of `day`.
     pub fn collector_on(&self, customer_id: Uuid, day: NaiveDate) -> Option<Uuid> {
         let end = end_of(day);
-        self.by_customer.get(&customer_id)?.iter().find_map(|(from, until, collector)| {
-            (*from < end && until.is_none_or(|until| until >= end)).then_some(*collector)
-        })
+        self.by_customer
+            .get(&customer_id)?
+            .iter()
+            .find_map(|(from, until, collector)| {
+                (*from < end && until.is_none_or(|until| until >= end)).then_some(*collector)
+            })
     }
 }

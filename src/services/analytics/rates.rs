@@ -252,12 +252,16 @@ impl Converter {
             return Ok(minor);
         }
         let overflow = || AppError::Internal("conversion out of range".into());
-        let amount = Decimal::try_from_i128_with_scale(minor, from.exponent()).map_err(|_| overflow())?;
+        let amount =
+            Decimal::try_from_i128_with_scale(minor, from.exponent()).map_err(|_| overflow())?;
         let converted = amount
             .checked_mul(self.rate(from))
             .and_then(|value| value.checked_div(self.rate(self.target)))
             .ok_or_else(overflow)?
-            .round_dp_with_strategy(self.target.exponent(), RoundingStrategy::MidpointAwayFromZero);
+            .round_dp_with_strategy(
+                self.target.exponent(),
+                RoundingStrategy::MidpointAwayFromZero,
+            );
         let unit = Decimal::from(10_i64.pow(self.target.exponent()));
         converted
             .checked_mul(unit)
