@@ -20,8 +20,8 @@ use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
 use crate::domain::task::{TaskKind, TaskSource, TaskStatus};
 use crate::entities::{
-    activity, contact, customer, customer_assignment, invoice, organization, payment,
-    payment_allocation, task, task_invoice, user,
+    activity, contact, customer, customer_assignment, exchange_rate, invoice, organization,
+    payment, payment_allocation, task, task_invoice, user,
 };
 use crate::error::AppResult;
 use crate::services::scope::OrgScoped;
@@ -567,6 +567,20 @@ async fn insert_data(
             .exec(txn)
             .await?;
     }
+    // Today's rates, so reports can convert the USD and EUR invoices into lira.
+    let rates = [("USD", "42.3881"), ("EUR", "48.9642")].map(|(currency, rate)| {
+        exchange_rate::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            organization_id: Set(organization_id),
+            currency: Set(currency.to_owned()),
+            rate_date: Set(today),
+            rate: Set(rate.to_owned()),
+            source: Set("MANUAL".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    });
+    crate::services::scope::insert_all(txn, rates).await?;
     worklists(txn, organization_id, &overdue, today, now).await
 }
 

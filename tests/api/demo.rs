@@ -194,6 +194,9 @@ on_both_databases! {
                 *slot += invoice.total_minor - invoice.paid_minor;
             }
         }
+        // Converted at the demo's rates, every currency counts.
+        let (_, body) = app.graphql(&token, "{ aging(currency: \"TRY\", convert: true) { total ratesUsed { currency } } }", json!({})).await;
+        assert_eq!(body["data"]["aging"]["ratesUsed"], json!([{"currency": "EUR"}, {"currency": "USD"}]), "{body}");
         let (_, body) = app.graphql(&token, "{ cashForecast(currency: \"TRY\") { expected } }", json!({})).await;
         let answered: Vec<_> = body["data"]["cashForecast"].as_array().unwrap().iter().map(|week| week["expected"].clone()).collect();
         let by_hand: Vec<_> = weeks.iter().map(|minor| json!(money(*minor))).collect();

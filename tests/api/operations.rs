@@ -87,6 +87,17 @@ on_both_databases! {
         run(&app, &team.manager, "reassignTask", json!({"input": {"id": task["task"]["id"], "assigneeId": null}}), &mut ran).await;
         run(&app, &team.manager, "completeTask", json!({"input": {"id": task["task"]["id"], "note": "Arandı"}}), &mut ran).await;
         run(&app, &team.manager, "resolveDispute", json!({"input": {"id": opened["dispute"]["id"], "outcome": "REJECTED"}}), &mut ran).await;
+        // (The viewer was deactivated above; the collector reads.)
+        run(&app, &team.manager, "setExchangeRates", json!({"input": {"date": "2026-11-20", "rates": [{"currency": "USD", "rate": "42.3881"}, {"currency": "EUR", "rate": "48.9642"}]}}), &mut ran).await;
+        let rates = run(&app, &team.collector, "exchangeRates", json!({}), &mut ran).await;
+        assert_eq!(rates.as_array().unwrap().len(), 2);
+        let aging = run(&app, &team.collector, "aging", json!({"currency": "TRY", "convert": true}), &mut ran).await;
+        assert_eq!(aging["total"], "750.50", "{aging}");
+        let months = run(&app, &team.manager, "collectionMetrics", json!({"from": "2026-09-01", "to": "2026-11-30", "currency": "TRY", "groupBy": "MONTH"}), &mut ran).await;
+        assert_eq!(months.as_array().unwrap().len(), 3);
+        run(&app, &team.collector, "cashForecast", json!({"currency": "TRY"}), &mut ran).await;
+        let behaviour = run(&app, &team.collector, "paymentBehaviour", json!({"id": customer}), &mut ran).await;
+        assert_eq!(behaviour["invoices"]["edges"][0]["node"]["expectedPaymentDate"], "2026-12-01");
 
         let files: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations"))
             .unwrap()
