@@ -393,7 +393,7 @@ on_both_databases! {
         pay(&app, &team.collector, &customer, Some(&h1), "100.00", "2026-08-10").await;
         pay(&app, &team.collector, &customer, Some(&h2), "100.00", "2026-10-20").await;
         let open = invoice(&app, &team.manager, &customer, "O1", "2026-11-10", "2026-12-10", "700.00").await;
-        let late = invoice(&app, &team.manager, &customer, "O2", "2026-10-01", "2026-11-15", "300.00").await;
+        invoice(&app, &team.manager, &customer, "O2", "2026-10-01", "2026-11-15", "300.00").await;
 
         let query = "query($id: ID!) { customer(id: $id) { paymentBehaviour { averageDaysLate typicalDaysLate trendDays promiseKeptRatio openDisputes overdueShare riskScore riskReasons } invoices(first: 10) { edges { node { number expectedPaymentDate } } } } }";
         let (_, body) = app.graphql(&team.viewer, query, json!({"id": customer})).await;
@@ -426,11 +426,14 @@ on_both_databases! {
         ]), "{body}");
         let (_, body) = app.graphql(&team.viewer, "{ cashForecast(weeks: 0, currency: \"TRY\") { weekStart } }", json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{body}");
-        let _ = late;
         // Another organization forecasts nothing of this.
         let stranger = Team::new(&app, "expect-stranger").await;
         let (_, body) = app.graphql(&stranger.viewer, "{ cashForecast(weeks: 4, currency: \"TRY\") { invoices } }", json!({})).await;
         assert!(body["data"]["cashForecast"].as_array().unwrap().iter().all(|week| week["invoices"] == 0), "{body}");
+        let (_, body) = app.graphql(&stranger.viewer, "query($id: ID!) { customer(id: $id) { paymentBehaviour { riskScore } } invoice(id: $id) { expectedPaymentDate } }", json!({"id": customer})).await;
+        assert_eq!((body["data"]["customer"].clone(), body["data"]["invoice"].clone()), (Value::Null, Value::Null), "{body}");
+        let (_, body) = app.graphql(&stranger.viewer, "query($id: ID!) { invoice(id: $id) { expectedPaymentDate } }", json!({"id": open})).await;
+        assert_eq!(body["data"]["invoice"], Value::Null, "{body}");
     }
 
     async fn aging_reports_open_in_a_spreadsheet_with_the_api_figures(app) {

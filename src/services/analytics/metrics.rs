@@ -521,11 +521,7 @@ async fn ar_columns(
     let rows = sql.all(conn).await?;
     rows.iter()
         .map(|row| {
-            let customer = if per_customer {
-                Some(get::<Uuid>(row, "customer_id")?)
-            } else {
-                None
-            };
+            let customer = customer_of(row, per_customer)?;
             let mut columns = Vec::with_capacity(days.len() * 3);
             for index in 0..days.len() {
                 for prefix in ["t", "c", "w"] {
@@ -536,6 +532,34 @@ async fn ar_columns(
             Ok((customer, columns))
         })
         .collect()
+}
+
+/// ` WHERE` the organization's rows in `currency` with `column` in `from..=to`.
+fn push_range(
+    sql: &mut Sql,
+    org: OrganizationId,
+    currency: Currency,
+    column: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) {
+    sql.push(" WHERE organization_id = ")
+        .bind(org.0)
+        .push(" AND currency = ")
+        .bind(currency.code())
+        .push(&format!(" AND {column} >= "))
+        .bind(from)
+        .push(&format!(" AND {column} <= "))
+        .bind(to);
+}
+
+/// The row's customer, when rows are per customer.
+fn customer_of(row: &sea_orm::QueryResult, per_customer: bool) -> AppResult<Option<Uuid>> {
+    if per_customer {
+        Ok(Some(get(row, "customer_id")?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Invoice totals by customer (when asked), issue day and void day, issued in `from..=to`.
@@ -551,27 +575,16 @@ async fn sales(
     let mut sql = Sql::new(conn);
     sql.push(&format!(
         "SELECT {customer}issue_date, voided_on, CAST(SUM(total_minor) AS BIGINT) AS total \
-         FROM invoices WHERE organization_id = "
-    ))
-    .bind(org.0)
-    .push(" AND currency = ")
-    .bind(currency.code())
-    .push(" AND issue_date >= ")
-    .bind(from)
-    .push(" AND issue_date <= ")
-    .bind(to)
-    .push(&format!(" GROUP BY {customer}issue_date, voided_on"));
+         FROM invoices"
+    ));
+    push_range(&mut sql, org, currency, "issue_date", from, to);
+    sql.push(&format!(" GROUP BY {customer}issue_date, voided_on"));
     sql.all(conn)
         .await?
         .iter()
         .map(|row| {
-            let customer = if per_customer {
-                Some(get(row, "customer_id")?)
-            } else {
-                None
-            };
             Ok((
-                customer,
+                customer_of(row, per_customer)?,
                 get(row, "issue_date")?,
                 get(row, "voided_on")?,
                 i128::from(get::<i64>(row, "total")?),
@@ -599,25 +612,15 @@ async fn paid(
          CAST(SUM({late}) AS BIGINT) AS late, CAST(SUM(total_minor) AS BIGINT) AS amount, \
          CAST(SUM(total_minor * {to_pay}) AS BIGINT) AS weighted_to_pay, \
          CAST(SUM(total_minor * {late}) AS BIGINT) AS weighted_late \
-         FROM invoices WHERE organization_id = "
-    ))
-    .bind(org.0)
-    .push(" AND currency = ")
-    .bind(currency.code())
-    .push(" AND paid_on >= ")
-    .bind(from)
-    .push(" AND paid_on <= ")
-    .bind(to)
-    .push(&format!(" GROUP BY {customer}paid_on"));
+         FROM invoices"
+    ));
+    push_range(&mut sql, org, currency, "paid_on", from, to);
+    sql.push(&format!(" GROUP BY {customer}paid_on"));
     sql.all(conn)
         .await?
         .iter()
         .map(|row| {
-            let customer = if per_customer {
-                Some(get(row, "customer_id")?)
-            } else {
-                None
-            };
+            let customer = customer_of(row, per_customer)?;
             let mut values = [0_i128; 6];
             values[0] = i128::from(get::<i64>(row, "invoices")?);
             for (slot, column) in values[1..].iter_mut().zip([
@@ -675,15 +678,9 @@ async fn promises(
     to: NaiveDate,
 ) -> AppResult<Vec<(Uuid, NaiveDate, bool)>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT customer_id, promised_date, status FROM promises WHERE organization_id = ")
-        .bind(org.0)
-        .push(" AND currency = ")
-        .bind(currency.code())
-        .push(" AND promised_date >= ")
-        .bind(from)
-        .push(" AND promised_date <= ")
-        .bind(to)
-        .push(" AND status IN ('KEPT', 'BROKEN')");
+    sql.push("SELECT customer_id, promised_date, status FROM promises");
+    push_range(&mut sql, org, currency, "promised_date", from, to);
+    sql.push(" AND status IN ('KEPT', 'BROKEN')");
     sql.all(conn)
         .await?
         .iter()
