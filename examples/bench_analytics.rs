@@ -1,6 +1,6 @@
 //! Benchmark of the analytics queries on a large ledger: 50,000 customers, 1,000,000 invoices
-//! issued over two years, about 2,000,000 payments (most invoices paid in two parts, some left
-//! open or part-paid, a few payments with unapplied rest), 10 collectors. It times
+//! issued over two years, about 2,000,000 payments (most invoices paid in two or three parts,
+//! some left open or part-paid, a few payments with unapplied rest), 10 collectors. It times
 //! `aging(asOf: today)` overall and grouped by customer (first page of 50), aging as of six
 //! months ago, and `collectionMetrics` for 12 months by month — through the services the API
 //! calls — three times each, and prints the fastest and the slowest.
@@ -72,18 +72,24 @@ async fn main() -> Result<(), Box<dyn Error>> {
         / BATCH
         * BATCH;
     let dir = tempfile::tempdir()?;
-    let url = match &postgres {
-        Some(server) => {
+    // `--existing URL`: time the queries on a database an earlier run seeded (it keeps it).
+    let existing = args
+        .iter()
+        .position(|arg| arg == "--existing")
+        .and_then(|index| args.get(index + 1).cloned());
+    let url = match (&existing, &postgres) {
+        (Some(url), _) => url.clone(),
+        (None, Some(server)) => {
             let name = format!("tahsilat_bench_analytics_{}", std::process::id());
             let admin = sea_orm::Database::connect(server.as_str()).await?;
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await?;
             let (base, _) = server.rsplit_once('/').unwrap_or((server, ""));
-            println!("database {name}");
+            println!("database {name} (kept; time it again with --existing)");
             format!("{base}/{name}")
         }
-        None => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+        (None, None) => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
     };
     let config = Config::from_lookup(|key| match key {
         "TAHSILAT_DATABASE_URL" => Some(url.clone()),
@@ -103,6 +109,37 @@ async fn main() -> Result<(), Box<dyn Error>> {
         now,
     )
     .await?;
+    let manager = match &existing {
+        Some(_) => {
+            use sea_orm::{ColumnTrait, QueryFilter};
+            let found = user::Entity::find()
+                .filter(user::Column::Role.eq(Role::Manager))
+                .one(app.db.reader())
+                .await?
+                .ok_or("no manager in that database")?;
+            Viewer {
+                user_id: UserId(found.id),
+                organization_id: OrganizationId(found.organization_id),
+                email: found.email,
+                name: found.name,
+                role: Role::Manager,
+            }
+        }
+        None => seed(&app, org.id, customers, today, now).await?,
+    };
+    time(&app, &manager, today).await?;
+    app.db.close().await;
+    Ok(())
+}
+
+/// Writes the ledger and returns the manager who reads it.
+async fn seed(
+    app: &tahsilat::state::AppState,
+    org_id: uuid::Uuid,
+    customers: usize,
+    today: NaiveDate,
+    now: chrono::DateTime<Utc>,
+) -> Result<Viewer, Box<dyn Error>> {
     let mut collectors = Vec::new();
     for index in 0..=COLLECTORS {
         let id = UserId::new().0;
@@ -113,7 +150,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         };
         user::Entity::insert(user::ActiveModel {
             id: Set(id),
-            organization_id: Set(org.id),
+            organization_id: Set(org_id),
             email: Set(format!("user{index}@bench.com.tr")),
             name: Set(format!("User {index}")),
             role: Set(role),
@@ -128,7 +165,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     let manager = Viewer {
         user_id: UserId(collectors[COLLECTORS]),
-        organization_id: OrganizationId(org.id),
+        organization_id: OrganizationId(org_id),
         email: "manager@bench.com.tr".into(),
         name: "Manager".into(),
         role: Role::Manager,
@@ -150,7 +187,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let terms = [30, 45, 60][index % 3];
             customer_rows.push(customer::ActiveModel {
                 id: Set(customer_id),
-                organization_id: Set(org.id),
+                organization_id: Set(org_id),
                 external_ref: Set(None),
                 name: Set(format!("Müşteri {index:05}")),
                 tax_id: Set(None),
@@ -172,7 +209,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             });
             assignments.push(customer_assignment::ActiveModel {
                 id: Set(uuid::Uuid::now_v7()),
-                organization_id: Set(org.id),
+                organization_id: Set(org_id),
                 customer_id: Set(customer_id),
                 collector_id: Set(collector),
                 assigned_at: Set(created_at),
@@ -189,7 +226,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 let parts: Vec<(i64, NaiveDate)> = if age > 60 && !stuck {
                     let first = due + Duration::days(dice.range(-5, 20));
                     let second = first + Duration::days(dice.range(1, 30));
-                    vec![(total / 2, first), (total - total / 2, second)]
+                    if dice.range(0, 100) < 35 {
+                        let third = second + Duration::days(dice.range(1, 15));
+                        vec![
+                            (total / 3, first),
+                            (total / 3, second),
+                            (total - 2 * (total / 3), third),
+                        ]
+                    } else {
+                        vec![(total / 2, first), (total - total / 2, second)]
+                    }
                 } else if stuck && age > 30 {
                     vec![(total / 3, due + Duration::days(dice.range(0, 30)))]
                 } else {
@@ -207,7 +253,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     .flatten();
                 invoices.push(invoice::ActiveModel {
                     id: Set(invoice_id),
-                    organization_id: Set(org.id),
+                    organization_id: Set(org_id),
                     customer_id: Set(customer_id),
                     number: Set(format!("B{index:05}-{number:02}")),
                     external_ref: Set(None),
@@ -232,7 +278,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     let unapplied = if dice.range(0, 100) == 0 { 10_000 } else { 0 };
                     payments.push(payment::ActiveModel {
                         id: Set(payment_id),
-                        organization_id: Set(org.id),
+                        organization_id: Set(org_id),
                         customer_id: Set(customer_id),
                         amount_minor: Set(amount + unapplied),
                         charged_minor: Set(amount + unapplied),
@@ -252,7 +298,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     });
                     allocations.push(payment_allocation::ActiveModel {
                         id: Set(uuid::Uuid::now_v7()),
-                        organization_id: Set(org.id),
+                        organization_id: Set(org_id),
                         payment_id: Set(payment_id),
                         invoice_id: Set(invoice_id),
                         amount_minor: Set(amount),
@@ -294,7 +340,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "seeded {customers} customers, {invoice_count} invoices, {payment_count} payments in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(manager)
+}
 
+/// Times each query three times.
+async fn time(
+    app: &tahsilat::state::AppState,
+    manager: &Viewer,
+    today: NaiveDate,
+) -> Result<(), Box<dyn Error>> {
     let aging_request = |as_of: NaiveDate, group_by: GroupBy| AgingRequest {
         as_of,
         currency: Currency::TRY,
@@ -324,15 +378,18 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let mut runs = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
-            let report = aging::report(&app, &manager, aging_request(as_of, group_by)).await?;
+            let report = aging::report(app, manager, aging_request(as_of, group_by)).await?;
             runs.push(started.elapsed());
             std::hint::black_box(report);
         }
         timings.push((label, runs));
     }
-    let from = tahsilat::domain::analytics::first_of_month(today) - Duration::days(1);
-    let from = tahsilat::domain::analytics::first_of_month(from - Duration::days(330));
-    let to = tahsilat::domain::analytics::first_of_month(today) - Duration::days(1);
+    // The last twelve whole months.
+    let this_month = tahsilat::domain::analytics::first_of_month(today);
+    let from = this_month
+        .checked_sub_months(chrono::Months::new(12))
+        .ok_or("no such month")?;
+    let to = this_month - Duration::days(1);
     for (label, group_by) in [
         (
             "collectionMetrics(12 months, groupBy: MONTH)",
@@ -351,8 +408,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         for _ in 0..3 {
             let started = Instant::now();
             let rows = metrics::collection_metrics(
-                &app,
-                &manager,
+                app,
+                manager,
                 MetricsRequest {
                     from,
                     to,
@@ -376,6 +433,5 @@ async fn main() -> Result<(), Box<dyn Error>> {
             runs[runs.len() - 1].as_secs_f64()
         );
     }
-    app.db.close().await;
     Ok(())
 }

@@ -336,7 +336,7 @@ fn push_open_invoices(
     .bind(t)
     .push(") AND i.total_minor - i.paid_minor + COALESCE(l.amount, 0) > 0");
     if let Some(currency) = currency {
-        sql.push(" AND i.currency = ").bind(currency.code());
+        sql.push(" AND i.currency = ").bind_currency(currency);
     }
     if let Some(customer) = customer {
         sql.push(" AND i.customer_id = ").bind(customer);
@@ -346,7 +346,7 @@ fn push_open_invoices(
 const OPEN: &str = "i.total_minor - i.paid_minor + COALESCE(l.amount, 0)";
 
 async fn open_by_due_date(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     t: NaiveDate,
     currency: Option<Currency>,
@@ -383,7 +383,7 @@ struct BucketRow {
 }
 
 async fn open_by_customer_and_bucket(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     t: NaiveDate,
     currency: Option<Currency>,
@@ -425,7 +425,7 @@ async fn open_by_customer_and_bucket(
 /// Cash received by day `t` that no invoice counted on `t` took, per currency and customer:
 /// payments' unapplied rest, and what went to invoices issued only later.
 async fn unapplied(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     t: NaiveDate,
     currency: Option<Currency>,
@@ -440,7 +440,7 @@ async fn unapplied(
     .push(" AND unapplied_minor <> 0 AND received_at < ")
     .bind(end_of(t));
     if let Some(currency) = currency {
-        sql.push(" AND currency = ").bind(currency.code());
+        sql.push(" AND currency = ").bind_currency(currency);
     }
     if let Some(customer) = customer {
         sql.push(" AND customer_id = ").bind(customer);
@@ -457,7 +457,7 @@ async fn unapplied(
     .push(" AND a.received_on <= ")
     .bind(t);
     if let Some(currency) = currency {
-        sql.push(" AND i.currency = ").bind(currency.code());
+        sql.push(" AND i.currency = ").bind_currency(currency);
     }
     if let Some(customer) = customer {
         sql.push(" AND i.customer_id = ").bind(customer);

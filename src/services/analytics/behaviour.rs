@@ -42,7 +42,7 @@ pub struct Behaviour {
 
 /// Behaviour of each of `customers` (all of them get an entry).
 pub async fn of_customers(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     customers: &[Uuid],
     today: NaiveDate,
@@ -172,7 +172,7 @@ pub async fn of_customers(
 
 /// Days late (early is 0) of each customer's last 12 paid invoices (all customers when `None`).
 async fn recent_lateness(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     customers: Option<&[Uuid]>,
 ) -> AppResult<HashMap<Uuid, Vec<i64>>> {
@@ -226,7 +226,7 @@ pub struct OpenInvoice {
 
 /// When each invoice is expected to be paid.
 pub async fn expected_dates(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     invoices: &[OpenInvoice],
     today: NaiveDate,
@@ -266,7 +266,7 @@ fn expected(
 
 /// The date of the open promise covering each invoice (the earliest, if several).
 async fn promised_dates(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     invoices: Option<&[Uuid]>,
 ) -> AppResult<HashMap<Uuid, NaiveDate>> {
@@ -301,7 +301,7 @@ pub struct ForecastWeek {
 /// The open balance in `currency`, by the week each invoice is expected to be paid in, from
 /// this week on; what is expected later than the last week is left out.
 pub async fn cash_forecast(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     weeks: i64,
@@ -327,7 +327,7 @@ pub async fn cash_forecast(
     )
     .bind(org.0)
     .push(" AND currency = ")
-    .bind(currency.code())
+    .bind_currency(currency)
     .push(" AND status IN ('OPEN', 'PARTIALLY_PAID')");
     let rows = sql.all(conn).await?;
     let lateness = recent_lateness(conn, org, None).await?;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Assignments, Sql, end_of, get};
@@ -258,12 +258,24 @@ pub async fn collection_metrics(
     let start = end_of(request.from.pred_opt().unwrap_or(request.from));
     let end = end_of(request.to);
     let period_at = |at: DateTime<Utc>| period_of(at.date_naive());
-    let payments = payments(conn, org, currency, start, end).await?;
+    // Per collector each payment is needed (for attribution); otherwise sums per day do.
+    let payments = if by_collector {
+        payments(conn, org, currency, start, end).await?
+    } else {
+        Vec::new()
+    };
     for (customer, received_at, amount) in &payments {
         if let Some(period) = period_at(*received_at) {
             sums.entry(owner_on(Some(*customer), received_at.date_naive()))
                 .or_insert_with(fresh)
                 .cash[period] += amount;
+        }
+    }
+    if !by_collector {
+        for (day, amount) in cash_by_day(conn, org, currency, start, end).await? {
+            if let Some(period) = period_of(day) {
+                sums.entry(None).or_insert_with(fresh).cash[period] += amount;
+            }
         }
     }
 
@@ -450,7 +462,7 @@ fn derive(
 /// Per customer (or in all), for each day: AR, its current part, and Σ open × days past due —
 /// from invoice totals, or (`allocations`) from the allocations received by then.
 async fn ar_columns(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     days: &[NaiveDate],
@@ -504,14 +516,14 @@ async fn ar_columns(
         sql.push(" FROM payment_allocations a JOIN invoices i ON i.id = a.invoice_id WHERE a.organization_id = ")
             .bind(org.0)
             .push(" AND i.currency = ")
-            .bind(currency.code())
+            .bind_currency(currency)
             .push(" AND a.received_on <= ")
             .bind(days.last().copied().unwrap_or_default());
     } else {
         sql.push(" FROM invoices i WHERE i.organization_id = ")
             .bind(org.0)
             .push(" AND i.currency = ")
-            .bind(currency.code())
+            .bind_currency(currency)
             .push(" AND i.issue_date <= ")
             .bind(days.last().copied().unwrap_or_default());
     }
@@ -546,7 +558,7 @@ fn push_range(
     sql.push(" WHERE organization_id = ")
         .bind(org.0)
         .push(" AND currency = ")
-        .bind(currency.code())
+        .bind_currency(currency)
         .push(&format!(" AND {column} >= "))
         .bind(from)
         .push(&format!(" AND {column} <= "))
@@ -564,7 +576,7 @@ fn customer_of(row: &sea_orm::QueryResult, per_customer: bool) -> AppResult<Opti
 
 /// Invoice totals by customer (when asked), issue day and void day, issued in `from..=to`.
 async fn sales(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     from: NaiveDate,
@@ -596,7 +608,7 @@ async fn sales(
 /// Invoices fully paid in the period, by customer (when asked) and paid day: count, Σ days to
 /// pay, Σ days late (early is 0), Σ amount, and the amount-weighted sums.
 async fn paid(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     from: NaiveDate,
@@ -637,9 +649,43 @@ async fn paid(
         .collect()
 }
 
+/// Payments received in `start..end`, summed per (UTC) day.
+async fn cash_by_day(
+    conn: &sea_orm::DatabaseConnection,
+    org: OrganizationId,
+    currency: Currency,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> AppResult<Vec<(NaiveDate, i128)>> {
+    let mut sql = Sql::new(conn);
+    let day = sql.utc_day("received_at");
+    sql.push(&format!(
+        "SELECT {day} AS received_day, CAST(SUM(amount_minor) AS BIGINT) AS amount \
+         FROM payments WHERE organization_id = "
+    ))
+    .bind(org.0)
+    .push(" AND currency = ")
+    .bind_currency(currency)
+    .push(" AND received_at >= ")
+    .bind(start)
+    .push(" AND received_at < ")
+    .bind(end)
+    .push(" GROUP BY received_day");
+    sql.all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                get(row, "received_day")?,
+                i128::from(get::<i64>(row, "amount")?),
+            ))
+        })
+        .collect()
+}
+
 /// Payments received in `start..end`: customer, time, amount.
 async fn payments(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     start: DateTime<Utc>,
@@ -651,7 +697,7 @@ async fn payments(
     )
     .bind(org.0)
     .push(" AND currency = ")
-    .bind(currency.code())
+    .bind_currency(currency)
     .push(" AND received_at >= ")
     .bind(start)
     .push(" AND received_at < ")
@@ -671,7 +717,7 @@ async fn payments(
 
 /// Promises due in the period that were settled: customer, promised day, kept or broken.
 async fn promises(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     from: NaiveDate,
@@ -697,7 +743,7 @@ async fn promises(
 /// For each period's last day: each customer's overdue open balance on invoices in a dispute
 /// open that day.
 async fn disputed_balances(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     disputes: &[dispute::Model],
@@ -760,7 +806,7 @@ async fn disputed_balances(
 
 /// Activities logged by users in each period: user, period, kind, count.
 async fn activity_counts(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     periods: &[(NaiveDate, NaiveDate)],
 ) -> AppResult<Vec<(Option<Uuid>, usize, String, i64)>> {
@@ -796,7 +842,7 @@ async fn activity_counts(
 /// meeting, promise, sent link) within `window` before it arrived; later touches win, so no
 /// payment counts twice.
 async fn attribute(
-    conn: &impl ConnectionTrait,
+    conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     payments: &[(Uuid, DateTime<Utc>, i128)],
     start: DateTime<Utc>,
