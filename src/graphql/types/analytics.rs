@@ -127,6 +127,7 @@ impl From<rates::Rate> for ExchangeRate {
 /// report). Unapplied cash is shown apart and never subtracted.
 pub struct AgingReport(pub aging::AgingReport, pub bool);
 
+/// Open receivables by days past due as of a day; unapplied cash apart, never netted.
 #[Object]
 impl AgingReport {
     /// The day the report is for (UTC).
@@ -225,11 +226,14 @@ pub struct AgingGroupConnection {
 pub struct AgingGroupEdge {
     /// Pass as `after` to continue after this group.
     pub cursor: String,
+    /// The group.
     pub node: AgingGroup,
 }
 
+/// A page of aging groups, largest overdue amount first.
 #[Object]
 impl AgingGroupConnection {
+    /// The groups on this page, each with its cursor.
     async fn edges(&self) -> Vec<AgingGroupEdge> {
         self.page
             .items
@@ -245,6 +249,7 @@ impl AgingGroupConnection {
             .collect()
     }
 
+    /// Whether more groups follow, and the cursors of this page's ends.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
             has_next_page: self.page.has_next,
@@ -267,6 +272,7 @@ pub struct AgingGroup {
     buckets: Buckets,
 }
 
+/// One customer's or collector's aging.
 #[Object]
 impl AgingGroup {
     /// The customer (customer groups); null for collector groups.
@@ -313,7 +319,9 @@ impl AgingGroup {
 /// How many activities of a kind were logged.
 #[derive(SimpleObject)]
 pub struct ActivityCount {
+    /// The kind of activity.
     pub kind: ActivityKind,
+    /// How many were logged.
     pub count: i32,
 }
 
@@ -323,6 +331,7 @@ pub struct ActivityCount {
 /// denominator).
 pub struct CollectionMetrics(metrics::Metrics, Currency);
 
+/// Collection figures for a period in one currency (see `collectionMetrics`).
 #[Object]
 impl CollectionMetrics {
     /// The collector (collector rows); null on other rows and on the row of customers with no
@@ -498,6 +507,7 @@ pub struct ForecastWeek {
 /// A customer's payment record and the risk it suggests.
 pub struct PaymentBehaviour(pub behaviour::Behaviour);
 
+/// A customer's payment record and the risk it suggests.
 #[Object]
 impl PaymentBehaviour {
     /// Average days late (early counts as 0) over the last 12 fully paid invoices.
@@ -566,7 +576,9 @@ pub struct SetExchangeRatesInput {
 /// The rates as saved.
 #[derive(SimpleObject)]
 pub struct SetExchangeRatesPayload {
+    /// The rates saved; null when refused.
     pub rates: Option<Vec<ExchangeRate>>,
+    /// Why the rates were refused; nothing was saved then.
     pub user_errors: Vec<UserError>,
 }
 

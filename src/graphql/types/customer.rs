@@ -23,6 +23,8 @@ pub struct Customer(pub customer::Model);
 /// Someone to talk to at a customer.
 pub struct Contact(pub contact::Model);
 
+/// A company or person the organization sells to on credit, with its contacts, invoices,
+/// balances and history.
 #[Object]
 impl Customer {
     async fn id(&self) -> ID {

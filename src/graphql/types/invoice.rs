@@ -37,6 +37,7 @@ impl Invoice {
     }
 }
 
+/// A bill a customer owes, in one currency: its total, what was paid, and how late it is.
 #[Object]
 impl Invoice {
     async fn id(&self) -> ID {
