@@ -4,7 +4,7 @@
 //! Seeding is idempotent: when the organization already has customers nothing is added, and only
 //! a new admin token is issued (tokens are stored hashed, so an old one cannot be shown again).
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
@@ -567,19 +567,29 @@ async fn insert_data(
             .exec(txn)
             .await?;
     }
-    // Today's rates, so reports can convert the USD and EUR invoices into lira.
-    let rates = [("USD", "42.3881"), ("EUR", "48.9642")].map(|(currency, rate)| {
-        exchange_rate::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            organization_id: Set(organization_id),
-            currency: Set(currency.to_owned()),
-            rate_date: Set(today),
-            rate: Set(rate.to_owned()),
-            source: Set("MANUAL".to_owned()),
-            created_at: Set(now),
-            updated_at: Set(now),
+    // Rates for today and the first of each of the last seven months (the lira losing a little
+    // each month), so reports as of any day of the demo can convert USD and EUR into lira.
+    let mut days = std::collections::BTreeSet::from([today]);
+    let first = today.with_day(1).unwrap_or(today);
+    days.extend((0..7).filter_map(|back| first.checked_sub_months(chrono::Months::new(back))));
+    let mut rates = Vec::new();
+    for (months_back, day) in days.into_iter().rev().enumerate() {
+        let step = rust_decimal::Decimal::from(months_back as u64);
+        let usd = rust_decimal::Decimal::new(423_881, 4) - step * rust_decimal::Decimal::new(45, 2);
+        let eur = rust_decimal::Decimal::new(489_642, 4) - step * rust_decimal::Decimal::new(52, 2);
+        for (currency, rate) in [("USD", usd), ("EUR", eur)] {
+            rates.push(exchange_rate::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                organization_id: Set(organization_id),
+                currency: Set(currency.to_owned()),
+                rate_date: Set(day),
+                rate: Set(rate.normalize().to_string()),
+                source: Set("MANUAL".to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
         }
-    });
+    }
     crate::services::scope::insert_all(txn, rates).await?;
     worklists(txn, organization_id, &overdue, today, now).await
 }

@@ -197,6 +197,9 @@ on_both_databases! {
         // Converted at the demo's rates, every currency counts.
         let (_, body) = app.graphql(&token, "{ aging(currency: \"TRY\", convert: true) { total ratesUsed { currency } } }", json!({})).await;
         assert_eq!(body["data"]["aging"]["ratesUsed"], json!([{"currency": "EUR"}, {"currency": "USD"}]), "{body}");
+        // Rates go back over the demo's months, so a past day converts too.
+        let (_, body) = app.graphql(&token, "{ aging(asOf: \"2026-09-30\", currency: \"TRY\", convert: true) { total ratesUsed { currency date } } }", json!({})).await;
+        assert_eq!(body["data"]["aging"]["ratesUsed"], json!([{"currency": "EUR", "date": "2026-09-01"}, {"currency": "USD", "date": "2026-09-01"}]), "{body}");
         let (_, body) = app.graphql(&token, "{ cashForecast(currency: \"TRY\") { expected } }", json!({})).await;
         let answered: Vec<_> = body["data"]["cashForecast"].as_array().unwrap().iter().map(|week| week["expected"].clone()).collect();
         let by_hand: Vec<_> = weeks.iter().map(|minor| json!(money(*minor))).collect();
