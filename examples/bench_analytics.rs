@@ -294,6 +294,9 @@ async fn seed(
                         review_reason: Set(None),
                         recorded_by: Set(Some(collector)),
                         test: Set(false),
+                        reversed_at: Set(None),
+                        reversed_by: Set(None),
+                        reversal_reason: Set(None),
                         created_at: Set(received_at),
                     });
                     allocations.push(payment_allocation::ActiveModel {
@@ -303,6 +306,7 @@ async fn seed(
                         invoice_id: Set(invoice_id),
                         amount_minor: Set(amount),
                         received_on: Set(day),
+                        reversed_on: Set(None),
                         created_at: Set(received_at),
                     });
                 }

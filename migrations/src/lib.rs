@@ -26,6 +26,7 @@ mod m20261125_000009_add_customer_language;
 mod m20261125_000010_create_promises;
 mod m20261125_000011_create_dunning;
 mod m20261125_000012_create_analytics;
+mod m20261125_000013_add_payment_reversals;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_create_promises::Migration),
             Box::new(m20261125_000011_create_dunning::Migration),
             Box::new(m20261125_000012_create_analytics::Migration),
+            Box::new(m20261125_000013_add_payment_reversals::Migration),
         ]
     }
 }

@@ -33,6 +33,9 @@ pub enum ActivityKind {
     PaymentRecorded,
     #[sea_orm(string_value = "PAYMENT_RECEIVED")]
     PaymentReceived,
+    /// A payment was reversed: its allocations no longer count, its invoices are owed again.
+    #[sea_orm(string_value = "PAYMENT_REVERSED")]
+    PaymentReversed,
     #[sea_orm(string_value = "PAYMENT_FAILED")]
     PaymentFailed,
     #[sea_orm(string_value = "PAYMENT_LINK_CREATED")]

@@ -27,6 +27,10 @@ pub struct Model {
     pub recorded_by: Option<Uuid>,
     /// Taken by a test provider (the sandbox): no money moved.
     pub test: bool,
+    /// When it was reversed (a bounced cheque, a chargeback, a mistaken entry); None while it stands.
+    pub reversed_at: Option<DateTimeUtc>,
+    pub reversed_by: Option<Uuid>,
+    pub reversal_reason: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub amount_minor: i64,
     /// The (UTC) day the payment was received: the allocation counts from then on.
     pub received_on: Date,
+    /// The day its payment was reversed: it counts from `received_on` until the day before.
+    pub reversed_on: Option<Date>,
     pub created_at: DateTimeUtc,
 }
 

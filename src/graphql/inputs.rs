@@ -144,6 +144,16 @@ pub struct RecordPaymentInput {
     pub allocations: Option<Vec<AllocationInput>>,
 }
 
+/// What reverses a payment.
+#[derive(InputObject)]
+pub struct ReversePaymentInput {
+    pub payment_id: ID,
+    /// Why, for the record (up to 1,000 characters), e.g. "karşılıksız çek".
+    pub reason: String,
+    /// When the money went back; default now. Not before the day the payment was received.
+    pub reversed_at: Option<DateTime>,
+}
+
 #[derive(InputObject)]
 pub struct LogActivityInput {
     /// NOTE, CALL, EMAIL, MEETING, PROMISE_TO_PAY or DISPUTE.

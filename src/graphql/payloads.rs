@@ -68,6 +68,8 @@ payload! {
     /// The invoice as it is now.
     UpdateInvoicePayload { invoice: Invoice }
     RecordPaymentPayload { payment: Payment }
+    /// The payment, now marked reversed.
+    ReversePaymentPayload { payment: Payment }
     LogActivityPayload { activity: Activity }
     CreatePaymentLinkPayload { payment_link: PaymentLink }
     CancelPaymentLinkPayload { payment_link: PaymentLink }

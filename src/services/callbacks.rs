@@ -441,6 +441,9 @@ async fn record_payment(
         review_reason: Set(review_reason.clone()),
         recorded_by: Set(None),
         test: Set(provider.is_test()),
+        reversed_at: Set(None),
+        reversed_by: Set(None),
+        reversal_reason: Set(None),
         created_at: Set(now),
     }
     .insert(txn)

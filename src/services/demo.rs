@@ -482,6 +482,9 @@ async fn insert_data(
                     review_reason: Set(None),
                     recorded_by: Set(Some(collector.id)),
                     test: Set(false),
+                    reversed_at: Set(None),
+                    reversed_by: Set(None),
+                    reversal_reason: Set(None),
                     created_at: Set(received_at),
                 });
                 allocations.push(payment_allocation::ActiveModel {
@@ -491,6 +494,7 @@ async fn insert_data(
                     invoice_id: Set(invoice_id),
                     amount_minor: Set(paid_minor),
                     received_on: Set(paid_on),
+                    reversed_on: Set(None),
                     created_at: Set(received_at),
                 });
                 log(

@@ -91,6 +91,13 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
         }
         None => oldest_due_first(&txn, org, input.customer_id, amount).await?,
     };
+    let planned: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
+    checks.check(
+        reversed_after(&txn, org, &planned, received_at.date_naive()).await?,
+        &["receivedAt"],
+        "BEFORE_REVERSAL",
+        "a payment to these invoices was reversed after this date: date this one on or after the reversal",
+    );
     checks.finish()?;
 
     let payment_id = PaymentId::new().0;
@@ -112,6 +119,9 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
         review_reason: Set(None),
         recorded_by: Set(Some(viewer.user_id.0)),
         test: Set(false),
+        reversed_at: Set(None),
+        reversed_by: Set(None),
+        reversal_reason: Set(None),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -145,6 +155,143 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
         payment,
         allocations,
     })
+}
+
+/// What reverses a payment.
+#[derive(Debug, Clone)]
+pub struct ReversePayment {
+    pub payment_id: Uuid,
+    pub reason: String,
+    /// Default: now.
+    pub reversed_at: Option<DateTime<Utc>>,
+}
+
+/// MANAGER and up: reverses a payment (a bounced cheque, a chargeback, a mistaken entry). The
+/// payment stays, marked with who reversed it, when and why; each allocation keeps its amount
+/// and gets the day it stopped counting; its invoices are owed again (PAID → PARTIALLY_PAID or
+/// OPEN), so dunning and promises see them as open. Reports as of an earlier day still count it.
+#[tracing::instrument(skip_all)]
+pub async fn reverse(
+    app: &AppState,
+    viewer: &Viewer,
+    input: ReversePayment,
+) -> AppResult<payment::Model> {
+    viewer.require(Role::Manager)?;
+    let org = viewer.organization_id;
+    let now = app.clock.now();
+    let mut checks = Validation::new();
+    let reason = checks.value(rules::required_note(&input.reason, 1_000, &["reason"]));
+    let reversed_at = input.reversed_at.unwrap_or(now);
+    checks.check(
+        reversed_at > now + chrono::Duration::minutes(5),
+        &["reversedAt"],
+        "IN_FUTURE",
+        "a reversal cannot be dated in the future",
+    );
+    let txn = app.db.begin().await?;
+    let found = payment::Entity::find_in_org(input.payment_id, org)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let Some(payment) = found else {
+        checks.add(FieldError::new(
+            &["paymentId"],
+            "NOT_FOUND",
+            "no such payment",
+        ));
+        checks.finish()?;
+        return Err(AppError::NotFound);
+    };
+    checks.check(
+        payment.reversed_at.is_some(),
+        &["paymentId"],
+        "ALREADY_REVERSED",
+        "the payment was reversed already",
+    );
+    checks.check(
+        reversed_at.date_naive() < payment.received_at.date_naive(),
+        &["reversedAt"],
+        "BEFORE_RECEIVED",
+        "a payment cannot be reversed before the day it was received",
+    );
+    checks.finish()?;
+
+    let allocations = payment_allocation::Entity::in_org(org)
+        .filter(payment_allocation::Column::PaymentId.eq(payment.id))
+        .all(&txn)
+        .await?;
+    let invoice_ids: Vec<Uuid> = allocations.iter().map(|part| part.invoice_id).collect();
+    let locked = lock_invoices(&txn, org, &invoice_ids).await?;
+    let reversed_on = reversed_at.date_naive();
+    let mut numbers = Vec::new();
+    for allocation in &allocations {
+        let invoice = locked.get(&allocation.invoice_id).ok_or_else(|| {
+            AppError::Internal("reversal of an allocation to an invoice not locked".into())
+        })?;
+        let paid = invoice.paid_minor - allocation.amount_minor;
+        if paid < 0 {
+            return Err(AppError::Internal(format!(
+                "invoice {} would be paid below zero",
+                invoice.number
+            )));
+        }
+        let status = InvoiceStatus::from_amounts(invoice.total_minor, paid);
+        let mut row: invoice::ActiveModel = invoice.clone().into();
+        row.paid_minor = Set(paid);
+        row.status = Set(status);
+        if status != InvoiceStatus::Paid {
+            row.paid_on = Set(None);
+        }
+        row.updated_at = Set(now);
+        row.update(&txn).await?;
+        let mut part: payment_allocation::ActiveModel = allocation.clone().into();
+        part.reversed_on = Set(Some(reversed_on));
+        part.update(&txn).await?;
+        numbers.push(invoice.number.clone());
+    }
+    let mut row: payment::ActiveModel = payment.clone().into();
+    row.reversed_at = Set(Some(reversed_at));
+    row.reversed_by = Set(Some(viewer.user_id.0));
+    row.reversal_reason = Set(Some(reason.clone()));
+    let reversed = row.update(&txn).await?;
+    let currency = rules::stored_currency(&payment.currency)?;
+    let entry = Entry {
+        customer_id: payment.customer_id,
+        invoice_id: (invoice_ids.len() == 1).then(|| invoice_ids[0]),
+        kind: ActivityKind::PaymentReversed,
+        note: Some(reason),
+        data: json!({
+            "paymentId": payment.id,
+            "amount": Money::from_minor(payment.amount_minor, currency).to_decimal().to_string(),
+            "currency": currency.code(),
+            "reversedAt": reversed_at,
+            "invoices": numbers,
+            "providerReference": payment.provider_transaction_id,
+        }),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    txn.commit().await?;
+    Ok(reversed)
+}
+
+/// Whether a payment to any of `invoice_ids` was reversed on a later day than `day`: a payment
+/// dated before that reversal would count beside the reversed one in reports as of the days
+/// between, and could show the invoice paid twice.
+async fn reversed_after(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    invoice_ids: &[Uuid],
+    day: chrono::NaiveDate,
+) -> AppResult<bool> {
+    if invoice_ids.is_empty() {
+        return Ok(false);
+    }
+    let found = payment_allocation::Entity::in_org(org)
+        .filter(payment_allocation::Column::InvoiceId.is_in(invoice_ids.iter().copied()))
+        .filter(payment_allocation::Column::ReversedOn.gt(day))
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Checks requested allocations: each invoice the customer's, unpaid, in the payment's currency,
@@ -320,6 +467,7 @@ pub async fn apply(
                 invoice_id: Set(part.invoice_id),
                 amount_minor: Set(part.amount_minor),
                 received_on: Set(received_on),
+                reversed_on: Set(None),
                 created_at: Set(now),
             }
             .insert(conn)

@@ -315,6 +315,8 @@ async fn paid_since(
     let allocations = payment_allocation::Entity::in_org(org)
         .filter(payment_allocation::Column::InvoiceId.is_in(invoice_ids))
         .filter(payment_allocation::Column::CreatedAt.gt(promise.created_at))
+        // A reversed payment keeps no promise.
+        .filter(payment_allocation::Column::ReversedOn.is_null())
         .all(conn)
         .await?;
     let payments: HashMap<Uuid, payment::Model> = payment::Entity::in_org(org)

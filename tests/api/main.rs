@@ -31,6 +31,7 @@ mod pay_page;
 mod payment_links;
 mod paytr;
 mod promises;
+mod reversals;
 mod schema;
 mod sms;
 mod tenancy;

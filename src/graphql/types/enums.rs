@@ -45,6 +45,9 @@ pub enum ActivityKind {
     InvoiceVoided,
     PaymentRecorded,
     PaymentReceived,
+    /// A payment was reversed (bounced cheque, chargeback, mistaken entry); its invoices are
+    /// owed again. The payment stays, marked reversed.
+    PaymentReversed,
     PaymentFailed,
     PaymentLinkCreated,
     PaymentLinkSent,

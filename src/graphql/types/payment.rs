@@ -119,6 +119,30 @@ impl Payment {
         self.0.test
     }
 
+    /// Whether the payment was reversed (a bounced cheque, a chargeback, a mistaken entry): it no
+    /// longer pays its invoices from `reversedAt` on, and stays here for the record.
+    async fn reversed(&self) -> bool {
+        self.0.reversed_at.is_some()
+    }
+
+    /// When it was reversed.
+    async fn reversed_at(&self) -> Option<DateTime> {
+        self.0.reversed_at.map(DateTime)
+    }
+
+    /// Why it was reversed.
+    async fn reversal_reason(&self) -> Option<&str> {
+        self.0.reversal_reason.as_deref()
+    }
+
+    /// Who reversed it.
+    async fn reversed_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(user_id) = self.0.reversed_by else {
+            return Ok(None);
+        };
+        Ok(load(ctx, |loaders| &loaders.user, user_id).await?.map(User))
+    }
+
     /// Set when a provider reported money that did not fit its link (expired, a different amount…).
     async fn needs_review(&self) -> bool {
         self.0.needs_review
@@ -242,5 +266,27 @@ impl PaymentsMutation {
         )
         .await;
         RecordPaymentPayload::from_result(result.map(|recorded| Payment(recorded.payment)))
+    }
+
+    /// MANAGER and up: reverses a payment (a bounced cheque, a chargeback, a mistaken entry).
+    /// The payment stays, marked reversed; its invoices are owed again from `reversedAt` on
+    /// (reports as of an earlier day still count it). Reversing twice is refused.
+    async fn reverse_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: ReversePaymentInput,
+    ) -> Result<ReversePaymentPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let result = payments::reverse(
+            app,
+            viewer,
+            payments::ReversePayment {
+                payment_id: input_id(&input.payment_id),
+                reason: input.reason,
+                reversed_at: input.reversed_at.map(|at| at.0),
+            },
+        )
+        .await;
+        ReversePaymentPayload::from_result(result.map(Payment))
     }
 }

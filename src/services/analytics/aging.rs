@@ -1,9 +1,10 @@
 //! The aging report as of any date: open balances by days past due, in total and per customer or
 //! collector, with unapplied cash on its own line.
 //!
-//! An invoice's open balance on day `t` is `total − paid + (allocations received after t)`:
-//! only invoices open today, voided after `t`, or paid after `t` can be open on `t`, so a report
-//! for a recent day reads the open book and the few allocations since, never the whole ledger.
+//! An invoice's open balance on day `t` is `total − paid + (allocations received after t) −
+//! (allocations reversed after t)`: only invoices open today, voided after `t`, or paid or
+//! reversed after `t` can be open on `t`, so a report for a recent day reads the open book and
+//! the few allocations since, never the whole ledger.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -319,14 +320,21 @@ fn push_open_invoices(
     currency: Option<Currency>,
     customer: Option<Uuid>,
 ) {
+    // `l.amount`: what the invoice's paid amount today holds that day `t` did not (allocations
+    // received after `t`), less what `t` held that today does not (reversed since).
     sql.push(
-        " FROM invoices i LEFT JOIN (SELECT invoice_id, SUM(amount_minor) AS amount \
-         FROM payment_allocations WHERE organization_id = ",
+        " FROM invoices i LEFT JOIN (SELECT invoice_id, SUM(CASE WHEN reversed_on IS NULL \
+         THEN amount_minor ELSE -amount_minor END) AS amount FROM payment_allocations \
+         WHERE organization_id = ",
     )
     .bind(org.0)
-    .push(" AND received_on > ")
+    .push(" AND ((reversed_on IS NULL AND received_on > ")
     .bind(t)
-    .push(" GROUP BY invoice_id) l ON l.invoice_id = i.id WHERE i.organization_id = ")
+    .push(") OR (reversed_on > ")
+    .bind(t)
+    .push(" AND received_on <= ")
+    .bind(t)
+    .push(")) GROUP BY invoice_id) l ON l.invoice_id = i.id WHERE i.organization_id = ")
     .bind(org.0)
     .push(" AND i.issue_date <= ")
     .bind(t)
@@ -438,7 +446,10 @@ async fn unapplied(
     )
     .bind(org.0)
     .push(" AND unapplied_minor <> 0 AND received_at < ")
-    .bind(end_of(t));
+    .bind(end_of(t))
+    .push(" AND (reversed_at IS NULL OR reversed_at >= ")
+    .bind(end_of(t))
+    .push(")");
     if let Some(currency) = currency {
         sql.push(" AND currency = ").bind_currency(currency);
     }
@@ -455,7 +466,10 @@ async fn unapplied(
     .push(" AND i.issue_date > ")
     .bind(t)
     .push(" AND a.received_on <= ")
-    .bind(t);
+    .bind(t)
+    .push(" AND (a.reversed_on IS NULL OR a.reversed_on > ")
+    .bind(t)
+    .push(")");
     if let Some(currency) = currency {
         sql.push(" AND i.currency = ").bind_currency(currency);
     }

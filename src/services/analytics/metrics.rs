@@ -484,14 +484,18 @@ async fn ar_columns(
             sql.push(", ");
         }
         // Counted on `day`: issued by then and (invoices) not voided by then, or (allocations)
-        // received by then.
+        // received by then and not reversed by then.
         let condition = |sql: &mut Sql| {
             sql.push("i.issue_date <= ")
                 .bind(*day)
                 .push(" AND ")
                 .push(counted)
                 .bind(*day);
-            if !allocations {
+            if allocations {
+                sql.push(" AND (a.reversed_on IS NULL OR a.reversed_on > ")
+                    .bind(*day)
+                    .push(")");
+            } else {
                 sql.push(")");
             }
         };
@@ -649,7 +653,7 @@ async fn paid(
         .collect()
 }
 
-/// Payments received in `start..end`, summed per (UTC) day.
+/// Payments received in `start..end` and not reversed by `end`, summed per (UTC) day.
 async fn cash_by_day(
     conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
@@ -670,7 +674,9 @@ async fn cash_by_day(
     .bind(start)
     .push(" AND received_at < ")
     .bind(end)
-    .push(" GROUP BY received_day");
+    .push(" AND (reversed_at IS NULL OR reversed_at >= ")
+    .bind(end)
+    .push(") GROUP BY received_day");
     sql.all(conn)
         .await?
         .iter()
@@ -683,7 +689,7 @@ async fn cash_by_day(
         .collect()
 }
 
-/// Payments received in `start..end`: customer, time, amount.
+/// Payments received in `start..end` and not reversed by `end`: customer, time, amount.
 async fn payments(
     conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
@@ -701,7 +707,10 @@ async fn payments(
     .push(" AND received_at >= ")
     .bind(start)
     .push(" AND received_at < ")
-    .bind(end);
+    .bind(end)
+    .push(" AND (reversed_at IS NULL OR reversed_at >= ")
+    .bind(end)
+    .push(")");
     sql.all(conn)
         .await?
         .iter()
@@ -791,7 +800,9 @@ async fn disputed_balances(
         let paid: i64 = allocations
             .iter()
             .filter(|allocation| {
-                allocation.invoice_id == invoice_id && allocation.received_on <= day
+                allocation.invoice_id == invoice_id
+                    && allocation.received_on <= day
+                    && allocation.reversed_on.is_none_or(|reversed| reversed > day)
             })
             .map(|allocation| allocation.amount_minor)
             .sum();
