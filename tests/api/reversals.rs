@@ -103,3 +103,60 @@ on_both_databases! {
         assert_eq!(total("2026-11-22").await, "500.00");
     }
 }
+
+on_both_databases! {
+    with crate::callbacks::spawn;
+    async fn a_card_chargeback_keeps_the_provider_reference(app) {
+        use crate::callbacks::{LINK_STATE, event, link, send};
+        let team = Team::new(&app, "chargeback").await;
+        let customer = create_customer(&app, &team.manager, "Kartlı Ödeyen").await;
+        let invoice = crate::collections::create_invoice(&app, &team.manager, &customer, "K-1", "250.00", "2026-11-30").await;
+        let (link_id, provider_link) = link(&app, &team, json!({"invoiceIds": [invoice]})).await;
+        let (status, _) = send(&app, event("evt-card", "payment.succeeded", &provider_link, "250.00", 1)).await;
+        assert_eq!(status, 200);
+        let (_, body) = app.graphql(&team.viewer, LINK_STATE, json!({"id": link_id})).await;
+        let (_, payments) = app.graphql(&team.viewer, "{ payments(first: 1) { edges { node { id } } } }", json!({})).await;
+        let payment = payments["data"]["payments"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(body["data"]["paymentLink"]["payment"]["providerTransactionId"], "txn-evt-card");
+
+        let reversed = mutate(&app, &team.manager, REVERSE, json!({"paymentId": payment, "reason": "Chargeback (itiraz)"})).await;
+        assert_eq!(reversed["userErrors"], json!([]), "{reversed}");
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { payment(id: $id) { reversed method provider providerTransactionId } }", json!({"id": payment})).await;
+        assert_eq!(body["data"]["payment"], json!({"reversed": true, "method": "CARD", "provider": "sandbox", "providerTransactionId": "txn-evt-card"}), "{body}");
+        let (_, body) = app.graphql(&team.viewer, crate::callbacks::INVOICE, json!({"id": invoice})).await;
+        assert_eq!(body["data"]["invoice"]["status"], "OPEN", "{body}");
+        // The same bank report again changes nothing: no second payment, still reversed.
+        let (status, _) = send(&app, event("evt-card", "payment.succeeded", &provider_link, "250.00", 1)).await;
+        assert_eq!(status, 200);
+        let (_, body) = app.graphql(&team.viewer, "{ payments(first: 5) { totalCount } }", json!({})).await;
+        assert_eq!(body["data"]["payments"]["totalCount"], 1);
+    }
+}
+
+on_both_databases! {
+    async fn a_reversed_payment_keeps_no_promise(app) {
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap());
+        let team = Team::new(&app, "promise-back").await;
+        let customer = create_customer(&app, &team.manager, "Söz Veren").await;
+        let made = mutate(&app, &team.manager, CREATE_INVOICE, json!({"customerId": customer, "number": "S-1", "issueDate": "2026-10-01", "dueDate": "2026-11-01", "currency": "TRY", "total": "300.00"})).await;
+        let invoice = made["invoice"]["id"].as_str().unwrap().to_owned();
+        let promised = mutate(&app, &team.collector, "mutation($input: CreatePromiseInput!) { createPromise(input: $input) { promise { id } userErrors { code } } }", json!({"customerId": customer, "invoiceIds": [invoice], "amount": "300.00", "currency": "TRY", "promisedDate": "2026-12-05"})).await;
+        let promise = promised["promise"]["id"].as_str().unwrap().to_owned();
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap());
+        let paid = mutate(&app, &team.collector, RECORD_PAYMENT, json!({"customerId": customer, "amount": "300.00", "currency": "TRY", "method": "CHEQUE"})).await;
+        let payment = paid["payment"]["id"].as_str().unwrap().to_owned();
+        let reversed = mutate(&app, &team.manager, REVERSE, json!({"paymentId": payment, "reason": "Karşılıksız çek"})).await;
+        assert_eq!(reversed["userErrors"], json!([]));
+
+        let status = || async {
+            let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { customer(id: $id) { promises { id status } } }", json!({"id": customer})).await;
+            body["data"]["customer"]["promises"].as_array().unwrap().iter().find(|p| p["id"] == promise.as_str()).unwrap()["status"].clone()
+        };
+        tahsilat::services::promises::settle_due(&app.state).await.unwrap();
+        assert_eq!(status().await, "OPEN", "the bounced cheque does not keep it");
+        // Unpaid past the date and the grace days: broken.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 8, 10, 0, 0).unwrap());
+        tahsilat::services::promises::settle_due(&app.state).await.unwrap();
+        assert_eq!(status().await, "BROKEN");
+    }
+}
