@@ -36,6 +36,24 @@ pub enum ActivityKind {
     /// A payment was reversed: its allocations no longer count, its invoices are owed again.
     #[sea_orm(string_value = "PAYMENT_REVERSED")]
     PaymentReversed,
+    /// A cheque or promissory note was taken in payment and put in the portfolio.
+    #[sea_orm(string_value = "INSTRUMENT_RECEIVED")]
+    InstrumentReceived,
+    /// An instrument was endorsed on to someone else (ciro).
+    #[sea_orm(string_value = "INSTRUMENT_ENDORSED")]
+    InstrumentEndorsed,
+    /// An instrument was given to a bank for collection or as collateral.
+    #[sea_orm(string_value = "INSTRUMENT_DEPOSITED")]
+    InstrumentDeposited,
+    /// An instrument was paid: the money is in.
+    #[sea_orm(string_value = "INSTRUMENT_CLEARED")]
+    InstrumentCleared,
+    /// An instrument bounced (karşılıksız; a note protested): its payment is reversed.
+    #[sea_orm(string_value = "INSTRUMENT_BOUNCED")]
+    InstrumentBounced,
+    /// An instrument was handed back to the customer.
+    #[sea_orm(string_value = "INSTRUMENT_RETURNED")]
+    InstrumentReturned,
     #[sea_orm(string_value = "PAYMENT_FAILED")]
     PaymentFailed,
     #[sea_orm(string_value = "PAYMENT_LINK_CREATED")]

@@ -8,6 +8,7 @@ pub mod dispute;
 pub mod dunning;
 pub mod ids;
 pub mod installments;
+pub mod instrument;
 pub mod invoice;
 pub mod money;
 pub mod payment;

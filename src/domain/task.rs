@@ -28,13 +28,16 @@ pub enum TaskSource {
     BrokenPromise,
     #[sea_orm(string_value = "CUSTOMER_REPLY")]
     CustomerReply,
+    /// A cheque or note of the customer's bounced, or sits past its maturity.
+    #[sea_orm(string_value = "INSTRUMENT")]
+    Instrument,
 }
 
 impl TaskSource {
     /// The worklist's order: broken promises, then customer replies, then dunning, then the rest.
     pub fn priority(self) -> u8 {
         match self {
-            TaskSource::BrokenPromise => 0,
+            TaskSource::BrokenPromise | TaskSource::Instrument => 0,
             TaskSource::CustomerReply => 1,
             TaskSource::Dunning => 2,
             TaskSource::Manual => 3,

@@ -8,6 +8,8 @@ pub mod customer;
 pub mod customer_assignment;
 pub mod dispute;
 pub mod exchange_rate;
+pub mod instrument;
+pub mod instrument_event;
 pub mod invoice;
 pub mod message_template;
 pub mod organization;

@@ -12,8 +12,8 @@ use super::errors::GqlResultExt;
 use super::loaders::{ChildCounts, ChildPages, Loaders};
 use super::prefetch;
 use super::types::{
-    activity::Activity, customer::Customer, dispute::Dispute, invoice::Invoice, payment::Payment,
-    payment_link::PaymentLink, promise::Promise,
+    activity::Activity, customer::Customer, dispute::Dispute, instrument::Instrument,
+    invoice::Invoice, payment::Payment, payment_link::PaymentLink, promise::Promise,
 };
 use crate::db::Db;
 use crate::entities::{activity, invoice};
@@ -116,6 +116,7 @@ connection! {
     PaymentLink => PaymentLinkConnection, PaymentLinkEdge;
     Dispute => DisputeConnection, DisputeEdge;
     Promise => PromiseConnection, PromiseEdge;
+    Instrument => InstrumentConnection, InstrumentEdge;
 }
 
 /// The loaders behind one kind of nested connection (a customer's invoices, an invoice's

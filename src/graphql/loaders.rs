@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, contact, customer, dispute, invoice, organization, payment, payment_allocation,
-    payment_link, payment_link_invoice, promise, promise_invoice, reminder_policy, task_invoice,
-    user,
+    activity, contact, customer, dispute, instrument, instrument_event, invoice, organization,
+    payment, payment_allocation, payment_link, payment_link_invoice, promise, promise_invoice,
+    reminder_policy, task_invoice, user,
 };
 use crate::error::AppError;
 use crate::services::activities;
@@ -263,6 +263,30 @@ impl Loader<Uuid> for DefaultPolicyLoader {
     }
 }
 
+/// Each customer's instruments not yet cleared, per currency.
+pub struct UnclearedLoader {
+    db: Db,
+    org: OrganizationId,
+}
+
+impl Loader<Uuid> for UnclearedLoader {
+    type Value = Vec<crate::domain::money::MoneySum>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<crate::domain::money::MoneySum>>, LoadError> {
+        let mut found = crate::services::instruments::uncleared(self.db.reader(), self.org, keys)
+            .await
+            .map_err(shared)?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, found.remove(key).unwrap_or_default()))
+            .collect())
+    }
+}
+
 /// Customers' payment behaviour, keyed by customer id.
 pub struct BehaviourLoader {
     db: Db,
@@ -340,6 +364,9 @@ pub struct Loaders {
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub balances: DataLoader<BalancesLoader, HashMapCache>,
     pub behaviour: DataLoader<BehaviourLoader, HashMapCache>,
+    pub uncleared: DataLoader<UnclearedLoader, HashMapCache>,
+    pub instrument: DataLoader<ById<instrument::Entity>, HashMapCache>,
+    pub history_of_instrument: DataLoader<Children<instrument_event::Entity>, HashMapCache>,
     pub expected_date: DataLoader<ExpectedDateLoader, HashMapCache>,
     pub invoices_of_customer: DataLoader<ChildPages<invoice::Entity>, HashMapCache>,
     pub activities_of_customer: DataLoader<ChildPages<activity::Entity>, HashMapCache>,
@@ -383,6 +410,18 @@ impl Loaders {
             };
         Self {
             reminder_policy: by_id(&db, org),
+            uncleared: batched(UnclearedLoader {
+                db: db.clone(),
+                org,
+            }),
+            instrument: by_id(&db, org),
+            history_of_instrument: batched(Children::<instrument_event::Entity> {
+                db: db.clone(),
+                org,
+                parent: instrument_event::Column::InstrumentId,
+                parent_of: |row| row.instrument_id,
+                order: instrument_event::Column::CreatedAt,
+            }),
             behaviour: batched(BehaviourLoader {
                 db: db.clone(),
                 org,

@@ -8,6 +8,7 @@ use super::types::analytics::AnalyticsMutation;
 use super::types::customer::CustomersMutation;
 use super::types::dispute::DisputesMutation;
 use super::types::dunning::DunningMutation;
+use super::types::instrument::InstrumentsMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     DisputesMutation,
     DunningMutation,
     AnalyticsMutation,
+    InstrumentsMutation,
     TasksMutation,
     PromisesMutation,
     UsersMutation,

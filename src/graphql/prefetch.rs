@@ -25,7 +25,7 @@ use super::connection::{
 };
 use super::loaders::{ById, ChildPages, Loaders};
 use crate::entities::{
-    activity, customer, dispute, invoice, payment, payment_link, promise, task, user,
+    activity, customer, dispute, instrument, invoice, payment, payment_link, promise, task, user,
 };
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
@@ -341,8 +341,12 @@ pub fn customers<'a>(
             return Ok(());
         }
         let ids = unique(rows.iter().map(|row| row.id));
-        if node.field("openBalance").exists() || node.field("overdueBalance").exists() {
+        let exposure = node.field("exposure").exists();
+        if node.field("openBalance").exists() || node.field("overdueBalance").exists() || exposure {
             loaders.balances.load_many(ids.iter().copied()).await?;
+        }
+        if exposure {
+            loaders.uncleared.load_many(ids.iter().copied()).await?;
         }
         if node.field("paymentBehaviour").exists() {
             loaders.behaviour.load_many(ids.iter().copied()).await?;
@@ -514,5 +518,38 @@ pub fn expected_date_key(
         id: row.id,
         customer_id: row.customer_id,
         due_date: row.due_date,
+    })
+}
+
+const INSTRUMENT_TO_ONE: &[ToOne<instrument::Model>] = &[
+    ToOne {
+        field: "customer",
+        key: |row| Some(row.customer_id),
+        walk: customers_by_id,
+    },
+    ToOne {
+        field: "payment",
+        key: |row| Some(row.payment_id),
+        walk: payments_by_id,
+    },
+];
+
+pub fn instruments<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<instrument::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        to_one_all(loaders, &node, &rows, INSTRUMENT_TO_ONE).await?;
+        if node.field("history").exists() {
+            loaders
+                .history_of_instrument
+                .load_many(unique(rows.iter().map(|row| row.id)))
+                .await?;
+        }
+        Ok(())
     })
 }

@@ -5,6 +5,7 @@ use super::types::analytics::AnalyticsQuery;
 use super::types::customer::CustomersQuery;
 use super::types::dispute::DisputesQuery;
 use super::types::dunning::DunningQuery;
+use super::types::instrument::InstrumentsQuery;
 use super::types::invoice::InvoicesQuery;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     DisputesQuery,
     DunningQuery,
     AnalyticsQuery,
+    InstrumentsQuery,
     TasksQuery,
     PromisesQuery,
     UsersQuery,

@@ -55,10 +55,23 @@ pub struct Recorded {
 
 #[tracing::instrument(skip_all)]
 pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> AppResult<Recorded> {
-    let (db, clock) = (&app.db, app.clock.as_ref());
     viewer.require(Role::Collector)?;
+    let txn = app.db.begin().await?;
+    let (recorded, withdrawals) = record_in(&txn, viewer, input, app.clock.now()).await?;
+    txn.commit().await?;
+    link_pricing::withdraw_at_providers(app, withdrawals).await;
+    Ok(recorded)
+}
+
+/// Records a payment inside the caller's transaction (a cheque received records its payment
+/// with it); the links to withdraw at their providers once committed come back with it.
+pub(crate) async fn record_in(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    input: RecordPayment,
+    now: DateTime<Utc>,
+) -> AppResult<(Recorded, Vec<link_pricing::Withdrawal>)> {
     let org = viewer.organization_id;
-    let now = clock.now();
     let mut checks = Validation::new();
     let amount = rules::money_input(
         &mut checks,
@@ -80,20 +93,19 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
         "a payment cannot be received in the future",
     );
 
-    let txn = db.begin().await?;
-    customer_for_input(&txn, org, input.customer_id, &mut checks).await?;
+    customer_for_input(txn, org, input.customer_id, &mut checks).await?;
     // Allocations are checked against a valid amount only.
     checks.stop_if_invalid()?;
 
     let (plan, locked) = match &input.allocations {
         Some(requested) => {
-            explicit_plan(&txn, org, input.customer_id, amount, requested, &mut checks).await?
+            explicit_plan(txn, org, input.customer_id, amount, requested, &mut checks).await?
         }
-        None => oldest_due_first(&txn, org, input.customer_id, amount).await?,
+        None => oldest_due_first(txn, org, input.customer_id, amount).await?,
     };
     let planned: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
     checks.check(
-        reversed_after(&txn, org, &planned, received_at.date_naive()).await?,
+        reversed_after(txn, org, &planned, received_at.date_naive()).await?,
         &["receivedAt"],
         "BEFORE_REVERSAL",
         "a payment to these invoices was reversed after this date: date this one on or after the reversal",
@@ -124,9 +136,9 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
         reversal_reason: Set(None),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let allocations = apply(&txn, org, payment_id, &plan, &locked, received_at, now).await?;
+    let allocations = apply(txn, org, payment_id, &plan, &locked, received_at, now).await?;
 
     let applied: i64 = plan.iter().map(|a| a.amount_minor).sum();
     let (numbers, single) = touched(&plan, &locked);
@@ -144,17 +156,18 @@ pub async fn record(app: &AppState, viewer: &Viewer, input: RecordPayment) -> Ap
             "unapplied": Money::from_minor(amount.minor - applied, amount.currency).to_decimal().to_string(),
         }),
     };
-    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
+    activities::append(txn, org, Actor::User(viewer), entry, now).await?;
     // Links over these invoices must not take this money a second time.
     let paid: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
     let withdrawals =
-        link_pricing::reconcile_links(&txn, org, &paid, Actor::User(viewer), now).await?;
-    txn.commit().await?;
-    link_pricing::withdraw_at_providers(app, withdrawals).await;
-    Ok(Recorded {
-        payment,
-        allocations,
-    })
+        link_pricing::reconcile_links(txn, org, &paid, Actor::User(viewer), now).await?;
+    Ok((
+        Recorded {
+            payment,
+            allocations,
+        },
+        withdrawals,
+    ))
 }
 
 /// What reverses a payment.
@@ -177,8 +190,21 @@ pub async fn reverse(
     input: ReversePayment,
 ) -> AppResult<payment::Model> {
     viewer.require(Role::Manager)?;
+    let txn = app.db.begin().await?;
+    let reversed = reverse_in(&txn, viewer, input, app.clock.now()).await?;
+    txn.commit().await?;
+    Ok(reversed)
+}
+
+/// Reverses a payment inside the caller's transaction (a bounced cheque reverses its payment
+/// with the bounce).
+pub(crate) async fn reverse_in(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    input: ReversePayment,
+    now: DateTime<Utc>,
+) -> AppResult<payment::Model> {
     let org = viewer.organization_id;
-    let now = app.clock.now();
     let mut checks = Validation::new();
     let reason = checks.value(rules::required_note(&input.reason, 1_000, &["reason"]));
     let reversed_at = input.reversed_at.unwrap_or(now);
@@ -188,10 +214,9 @@ pub async fn reverse(
         "IN_FUTURE",
         "a reversal cannot be dated in the future",
     );
-    let txn = app.db.begin().await?;
     let found = payment::Entity::find_in_org(input.payment_id, org)
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await?;
     let Some(payment) = found else {
         checks.add(FieldError::new(
@@ -218,10 +243,10 @@ pub async fn reverse(
 
     let allocations = payment_allocation::Entity::in_org(org)
         .filter(payment_allocation::Column::PaymentId.eq(payment.id))
-        .all(&txn)
+        .all(txn)
         .await?;
     let invoice_ids: Vec<Uuid> = allocations.iter().map(|part| part.invoice_id).collect();
-    let locked = lock_invoices(&txn, org, &invoice_ids).await?;
+    let locked = lock_invoices(txn, org, &invoice_ids).await?;
     let reversed_on = reversed_at.date_naive();
     let mut numbers = Vec::new();
     for allocation in &allocations {
@@ -243,17 +268,17 @@ pub async fn reverse(
             row.paid_on = Set(None);
         }
         row.updated_at = Set(now);
-        row.update(&txn).await?;
+        row.update(txn).await?;
         let mut part: payment_allocation::ActiveModel = allocation.clone().into();
         part.reversed_on = Set(Some(reversed_on));
-        part.update(&txn).await?;
+        part.update(txn).await?;
         numbers.push(invoice.number.clone());
     }
     let mut row: payment::ActiveModel = payment.clone().into();
     row.reversed_at = Set(Some(reversed_at));
     row.reversed_by = Set(Some(viewer.user_id.0));
     row.reversal_reason = Set(Some(reason.clone()));
-    let reversed = row.update(&txn).await?;
+    let reversed = row.update(txn).await?;
     let currency = rules::stored_currency(&payment.currency)?;
     let entry = Entry {
         customer_id: payment.customer_id,
@@ -269,8 +294,7 @@ pub async fn reverse(
             "providerReference": payment.provider_transaction_id,
         }),
     };
-    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
-    txn.commit().await?;
+    activities::append(txn, org, Actor::User(viewer), entry, now).await?;
     Ok(reversed)
 }
 

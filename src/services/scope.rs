@@ -6,9 +6,10 @@ use uuid::Uuid;
 
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, api_token, contact, customer, customer_assignment, dispute, exchange_rate, invoice,
-    message_template, payment, payment_allocation, payment_link, payment_link_invoice, promise,
-    promise_invoice, reminder_policy, reminder_send, task, task_invoice, user,
+    activity, api_token, contact, customer, customer_assignment, dispute, exchange_rate,
+    instrument, instrument_event, invoice, message_template, payment, payment_allocation,
+    payment_link, payment_link_invoice, promise, promise_invoice, reminder_policy, reminder_send,
+    task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -152,7 +153,9 @@ org_scoped!(
     reminder_policy,
     reminder_send,
     customer_assignment,
-    exchange_rate
+    exchange_rate,
+    instrument,
+    instrument_event
 );
 
 /// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).

@@ -24,6 +24,7 @@ mod disputes;
 mod dunning;
 mod hardening;
 mod health;
+mod instruments;
 mod lists;
 mod mail;
 mod operations;

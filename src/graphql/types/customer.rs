@@ -59,6 +59,54 @@ impl Customer {
         self.0.language.as_deref().unwrap_or("tr")
     }
 
+    /// The customer's real risk per currency: the open balance plus cheques and notes not yet
+    /// cleared, against the credit limit.
+    async fn exposure(&self, ctx: &Context<'_>) -> Result<Vec<super::instrument::Exposure>> {
+        let balances = load(ctx, |loaders| &loaders.balances, self.0.id)
+            .await?
+            .unwrap_or_default();
+        let uncleared = load(ctx, |loaders| &loaders.uncleared, self.0.id)
+            .await?
+            .unwrap_or_default();
+        let mut currencies: Vec<_> = balances
+            .open
+            .iter()
+            .map(|sum| sum.currency)
+            .chain(uncleared.iter().map(|sum| sum.currency))
+            .collect();
+        currencies.sort();
+        currencies.dedup();
+        let minor_in = |sums: &[crate::domain::money::MoneySum], currency| {
+            sums.iter()
+                .find(|sum| sum.currency == currency)
+                .map_or(0, |sum| sum.minor)
+        };
+        Ok(currencies
+            .into_iter()
+            .map(|currency| {
+                let open = minor_in(&balances.open, currency);
+                let papers = minor_in(&uncleared, currency);
+                let sum = |minor| {
+                    crate::graphql::scalars::Decimal(
+                        crate::domain::money::MoneySum { minor, currency }.to_decimal(),
+                    )
+                };
+                let limit = self
+                    .0
+                    .credit_limit_minor
+                    .filter(|_| self.0.credit_limit_currency.as_deref() == Some(currency.code()));
+                super::instrument::Exposure {
+                    currency: currency.code().to_owned(),
+                    open_balance: sum(open),
+                    uncleared_instruments: sum(papers),
+                    total: sum(open + papers),
+                    credit_limit: limit.map(|limit| sum(i128::from(limit))),
+                    over_limit: limit.is_some_and(|limit| open + papers > i128::from(limit)),
+                }
+            })
+            .collect())
+    }
+
     /// How the customer pays, and the risk score it adds up to.
     async fn payment_behaviour(
         &self,

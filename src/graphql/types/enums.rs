@@ -48,6 +48,18 @@ pub enum ActivityKind {
     /// A payment was reversed (bounced cheque, chargeback, mistaken entry); its invoices are
     /// owed again. The payment stays, marked reversed.
     PaymentReversed,
+    /// A cheque or promissory note was taken in payment and put in the portfolio.
+    InstrumentReceived,
+    /// An instrument was endorsed on to someone else (ciro).
+    InstrumentEndorsed,
+    /// An instrument was given to a bank for collection or as collateral.
+    InstrumentDeposited,
+    /// An instrument was paid: the money is in.
+    InstrumentCleared,
+    /// An instrument bounced (karşılıksız; a note protested): its payment is reversed.
+    InstrumentBounced,
+    /// An instrument was handed back to the customer.
+    InstrumentReturned,
     PaymentFailed,
     PaymentLinkCreated,
     PaymentLinkSent,

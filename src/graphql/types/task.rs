@@ -37,6 +37,8 @@ pub enum TaskSource {
     BrokenPromise,
     /// The customer answered from the pay page.
     CustomerReply,
+    /// A cheque or note of the customer's bounced, or sits past its maturity.
+    Instrument,
 }
 
 /// Where a task stands.
