@@ -33,6 +33,7 @@ enum Instruments {
     Currency,
     Status,
     Holder,
+    FollowedUpAt,
     CreatedAt,
     UpdatedAt,
 }
@@ -74,6 +75,7 @@ impl MigrationTrait for Migration {
                     .col(currency(Instruments::Currency))
                     .col(string(Instruments::Status, 16))
                     .col(string_null(Instruments::Holder, 200))
+                    .col(timestamp_null(Instruments::FollowedUpAt))
                     .col(timestamp(Instruments::CreatedAt))
                     .col(timestamp(Instruments::UpdatedAt))
                     .foreign_key(&mut foreign_key(

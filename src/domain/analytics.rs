@@ -263,13 +263,16 @@ pub struct RiskInputs {
     pub open_disputes: u64,
     /// Overdue ÷ open balance, the highest over the customer's currencies.
     pub overdue_share: Option<Decimal>,
+    /// Cheques and notes of theirs that bounced in the last year.
+    pub bounced_instruments: u64,
 }
 
 /// A 0–100 risk score and the reasons that drove it (each with its points).
 ///
 /// Points: lateness up to 35 (days late ÷ 60, capped at 1); overdue share up to 30; broken
 /// promises up to 15 (1 − kept ratio); open disputes 5 each up to 10; a worsening trend up to 10
-/// (extra days late ÷ 30, capped at 1). Missing inputs add nothing.
+/// (extra days late ÷ 30, capped at 1); bounced cheques or notes in the last year 10 each up to
+/// 20. Missing inputs add nothing; the score is capped at 100.
 pub fn risk_score(inputs: &RiskInputs) -> (i32, Vec<String>) {
     let capped = |value: Decimal| value.max(Decimal::ZERO).min(Decimal::ONE);
     let mut points = Decimal::ZERO;
@@ -308,6 +311,14 @@ pub fn risk_score(inputs: &RiskInputs) -> (i32, Vec<String>) {
         add_part(
             part,
             format!("pays {shown} days later than in the 90 days before"),
+        );
+    }
+    if inputs.bounced_instruments > 0 {
+        let part = Decimal::from(inputs.bounced_instruments.min(2) * 10);
+        let count = inputs.bounced_instruments;
+        add_part(
+            part,
+            format!("{count} bounced cheque(s) or note(s) in the last year"),
         );
     }
     let score = points.min(Decimal::ONE_HUNDRED).to_i32().unwrap_or(100);
@@ -420,6 +431,7 @@ mod tests {
             promise_kept_ratio: Some(dec("0.5")),
             open_disputes: 1,
             overdue_share: Some(dec("0.5")),
+            bounced_instruments: 0,
         };
         let (score, reasons) = risk_score(&inputs);
         // 17.5→18 + 15 + 7.5→8 + 5 + 5 = 51
@@ -432,7 +444,10 @@ mod tests {
             promise_kept_ratio: Some(dec("0")),
             open_disputes: 9,
             overdue_share: Some(dec("1")),
+            bounced_instruments: 5,
         };
-        assert_eq!(risk_score(&worst).0, 100);
+        let (score, reasons) = risk_score(&worst);
+        assert_eq!(score, 100);
+        assert!(reasons[5].starts_with("5 bounced"), "{reasons:?}");
     }
 }

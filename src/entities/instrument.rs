@@ -27,6 +27,8 @@ pub struct Model {
     pub status: InstrumentStatus,
     /// Who holds it when not in the portfolio: the endorsee, or the bank it was deposited at.
     pub holder: Option<String>,
+    /// When a follow-up task was raised for it sitting in the portfolio past its maturity.
+    pub followed_up_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -140,6 +140,7 @@ pub async fn receive(
         currency: Set(payment.currency.clone()),
         status: Set(InstrumentStatus::InPortfolio),
         holder: Set(None),
+        followed_up_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -388,6 +389,72 @@ async fn log_move(
     };
     activities::append(conn, org, Actor::User(viewer), entry, now).await?;
     Ok(())
+}
+
+/// Days past its maturity an instrument may sit in the portfolio before someone is asked to
+/// deposit it or chase it.
+pub const FOLLOW_UP_DAYS: i64 = 3;
+
+/// One pass of the portfolio watch: every instrument still IN_PORTFOLIO more than
+/// [`FOLLOW_UP_DAYS`] after its maturity gets one follow-up task for the customer's collector
+/// ("deposit or follow up"), once. Returns how many were raised.
+pub async fn follow_up_matured(app: &AppState) -> AppResult<usize> {
+    let now = app.clock.now();
+    let last_maturity = now.date_naive() - chrono::Duration::days(FOLLOW_UP_DAYS);
+    let due = instrument::Entity::find()
+        .filter(instrument::Column::Status.eq(InstrumentStatus::InPortfolio))
+        .filter(instrument::Column::MaturityDate.lt(last_maturity))
+        .filter(instrument::Column::FollowedUpAt.is_null())
+        .all(app.db.reader())
+        .await?;
+    let mut raised = 0;
+    for found in due {
+        let org = OrganizationId(found.organization_id);
+        let txn = app.db.begin().await?;
+        // Another instance may have raised it meanwhile: only the one that marks it raises it.
+        let marked = instrument::Entity::update_many()
+            .col_expr(
+                instrument::Column::FollowedUpAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(instrument::Column::Id.eq(found.id))
+            .filter(instrument::Column::FollowedUpAt.is_null())
+            .filter(instrument::Column::Status.eq(InstrumentStatus::InPortfolio))
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 0 {
+            continue;
+        }
+        let collector = customer::Entity::find_in_org(found.customer_id, org)
+            .one(&txn)
+            .await?
+            .and_then(|customer| customer.assigned_collector_id);
+        let note = format!(
+            "{} {} matured on {} and is still in the portfolio: deposit it or follow up",
+            label(found.kind),
+            found.number,
+            found.maturity_date
+        );
+        tasks::record(
+            &txn,
+            org,
+            Actor::System("portfolio"),
+            Planned {
+                kind: TaskKind::FollowUp,
+                source: TaskSource::Instrument,
+                customer_id: found.customer_id,
+                invoice_ids: &[],
+                due_date: now.date_naive(),
+                assignee_id: collector,
+                note: Some(note),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        raised += 1;
+    }
+    Ok(raised)
 }
 
 fn label(kind: InstrumentKind) -> &'static str {

@@ -90,6 +90,12 @@ on_both_databases! {
         let (_, body) = app.graphql(&team.collector, "{ worklist { source customer { name } invoices { number } } }", json!({})).await;
         assert_eq!(body["data"]["worklist"], json!([{"source": "INSTRUMENT", "customer": {"name": "Çekle Öder Ltd."}, "invoices": [{"number": "A"}]}]), "{body}");
 
+        // It counts in the customer's risk.
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { customer(id: $id) { paymentBehaviour { bouncedInstruments riskReasons } } }", json!({"id": customer})).await;
+        let behaviour = &body["data"]["customer"]["paymentBehaviour"];
+        assert_eq!(behaviour["bouncedInstruments"], 1, "{body}");
+        assert!(behaviour["riskReasons"].as_array().unwrap().iter().any(|reason| reason.as_str().unwrap().starts_with("1 bounced cheque(s) or note(s) in the last year (+10)")), "{body}");
+
         // A bounced cheque cannot clear; it can go back to the customer, and then nowhere.
         assert_eq!(codes(&mutate(&app, &team.manager, CLEAR, json!({"id": id})).await), ["INVALID_MOVE"]);
         let returned = mutate(&app, &team.manager, RETURN, json!({"id": id, "note": "Müşteriye iade edildi"})).await;
@@ -144,5 +150,35 @@ on_both_databases! {
         assert_eq!(cleared["instrument"]["status"], "CLEARED");
         let (_, body) = app.graphql(&team.viewer, "{ instruments(filter: {status: [BOUNCED, CLEARED]}) { totalCount } }", json!({})).await;
         assert_eq!(body["data"]["instruments"]["totalCount"], 2);
+    }
+
+    async fn a_matured_cheque_left_in_the_portfolio_gets_one_follow_up(app) {
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap());
+        let team = Team::new(&app, "vade").await;
+        let (_, body) = app.graphql(&team.collector, "{ viewer { id } }", json!({})).await;
+        let created = mutate(&app, &team.manager, "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }", json!({"name": "Vadeli Ltd.", "assignedCollectorId": body["data"]["viewer"]["id"]})).await;
+        let customer = created["customer"]["id"].as_str().unwrap().to_owned();
+        invoice(&app, &team.manager, &customer, "V1", "900.00").await;
+        let cheque = |number: &str| json!({"customerId": customer, "kind": "CHEQUE", "number": number, "bank": "Akbank", "drawer": "Vadeli Ltd.", "issueDate": "2026-12-01", "maturityDate": "2026-12-10", "amount": "300.00", "currency": "TRY"});
+        let kept = mutate(&app, &team.collector, RECEIVE, cheque("K-1")).await;
+        assert_eq!(kept["instrument"]["status"], "IN_PORTFOLIO");
+        let deposited = mutate(&app, &team.collector, RECEIVE, cheque("K-2")).await;
+        mutate(&app, &team.manager, DEPOSIT, json!({"id": deposited["instrument"]["id"], "bank": "Akbank"})).await;
+        let pass = |day: u32| {
+            let app = &app;
+            async move {
+                app.clock.set(Utc.with_ymd_and_hms(2026, 12, day, 10, 0, 0).unwrap());
+                tahsilat::services::instruments::follow_up_matured(&app.state).await.unwrap()
+            }
+        };
+        // Three days' grace after the maturity on the 10th; then one task, once.
+        assert_eq!(pass(13).await, 0);
+        assert_eq!(pass(14).await, 1);
+        assert_eq!(pass(15).await, 0);
+        let (_, body) = app.graphql(&team.collector, "{ worklist { kind source note customer { name } } }", json!({})).await;
+        let list = body["data"]["worklist"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{body}");
+        assert_eq!((list[0]["kind"].clone(), list[0]["source"].clone()), (json!("FOLLOW_UP"), json!("INSTRUMENT")));
+        assert!(list[0]["note"].as_str().unwrap().contains("K-1 matured on 2026-12-10"), "{body}");
     }
 }

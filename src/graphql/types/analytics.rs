@@ -537,6 +537,11 @@ impl PaymentBehaviour {
         i32::try_from(self.0.open_disputes).unwrap_or(i32::MAX)
     }
 
+    /// Cheques and notes of theirs that bounced in the last 365 days.
+    async fn bounced_instruments(&self) -> i32 {
+        i32::try_from(self.0.bounced_instruments).unwrap_or(i32::MAX)
+    }
+
     /// Overdue ÷ open balance today, 0–1 (the highest over the customer's currencies).
     async fn overdue_share(&self) -> Option<f64> {
         float(self.0.overdue_share)
@@ -544,7 +549,8 @@ impl PaymentBehaviour {
 
     /// 0 (no sign of risk) to 100: lateness up to 35 points (days late ÷ 60, capped),
     /// overdue share up to 30, broken promises up to 15 (1 − kept ratio), open disputes 5 each
-    /// up to 10, a worsening trend up to 10 (extra days ÷ 30, capped).
+    /// up to 10, a worsening trend up to 10 (extra days ÷ 30, capped), bounced cheques or notes
+    /// in the last year 10 each up to 20; capped at 100.
     async fn risk_score(&self) -> i32 {
         self.0.risk_score
     }

@@ -34,6 +34,8 @@ pub struct Behaviour {
     /// Kept ÷ (kept + broken) promises, as a share (0–1).
     pub promise_kept_ratio: Option<Decimal>,
     pub open_disputes: u64,
+    /// Cheques and notes that bounced in the last 365 days.
+    pub bounced_instruments: u64,
     /// Overdue ÷ open balance today, the highest over the customer's currencies (0–1).
     pub overdue_share: Option<Decimal>,
     pub risk_score: i32,
@@ -156,6 +158,22 @@ pub async fn of_customers(
         behaviour.overdue_share = behaviour.overdue_share.max(share);
     }
 
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT i.customer_id AS customer_id, COUNT(*) AS n FROM instrument_events e \
+         JOIN instruments i ON i.id = e.instrument_id WHERE e.organization_id = ",
+    )
+    .bind(org.0)
+    .push(" AND e.status = 'BOUNCED' AND e.on_date > ")
+    .bind(today - Duration::days(365));
+    push_in(&mut sql, "i.customer_id", customers);
+    sql.push(" GROUP BY i.customer_id");
+    for row in sql.all(conn).await? {
+        if let Some(behaviour) = found.get_mut(&get::<Uuid>(&row, "customer_id")?) {
+            behaviour.bounced_instruments = u64::try_from(get::<i64>(&row, "n")?).unwrap_or(0);
+        }
+    }
+
     for behaviour in found.values_mut() {
         let (score, reasons) = figures::risk_score(&RiskInputs {
             average_days_late: behaviour.average_days_late,
@@ -163,6 +181,7 @@ pub async fn of_customers(
             promise_kept_ratio: behaviour.promise_kept_ratio,
             open_disputes: behaviour.open_disputes,
             overdue_share: behaviour.overdue_share,
+            bounced_instruments: behaviour.bounced_instruments,
         });
         behaviour.risk_score = score;
         behaviour.risk_reasons = reasons;
