@@ -20,8 +20,8 @@ use crate::domain::payment::PaymentMethod;
 use crate::domain::role::Role;
 use crate::domain::task::{TaskKind, TaskSource, TaskStatus};
 use crate::entities::{
-    activity, contact, customer, customer_assignment, exchange_rate, invoice, organization,
-    payment, payment_allocation, task, task_invoice, user,
+    activity, contact, customer, customer_assignment, exchange_rate, instrument, instrument_event,
+    invoice, organization, payment, payment_allocation, task, task_invoice, user,
 };
 use crate::error::AppResult;
 use crate::services::scope::OrgScoped;
@@ -595,7 +595,172 @@ async fn insert_data(
         }
     }
     crate::services::scope::insert_all(txn, rates).await?;
+    portfolio(txn, organization_id, people, now).await?;
     worklists(txn, organization_id, &overdue, today, now).await
+}
+
+/// A small cheque portfolio from the demo's last six lira cheque payments, each maturing 45 days
+/// after it was received: those not yet mature are in the portfolio, the others were deposited
+/// and cleared — except the latest of those, which bounced: its payment is reversed and its
+/// invoice is owed again.
+async fn portfolio(
+    txn: &sea_orm::DatabaseTransaction,
+    organization_id: uuid::Uuid,
+    people: &People,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::domain::instrument::{InstrumentKind, InstrumentStatus};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder};
+    let today = now.date_naive();
+    let mut cheques = payment::Entity::find()
+        .filter(payment::Column::OrganizationId.eq(organization_id))
+        .filter(payment::Column::Method.eq(PaymentMethod::Cheque))
+        .filter(payment::Column::Currency.eq("TRY"))
+        .order_by_desc(payment::Column::ReceivedAt)
+        .all(txn)
+        .await?;
+    cheques.truncate(6);
+    let maturity_of =
+        |payment: &payment::Model| payment.received_at.date_naive() + Duration::days(45);
+    let bounced = cheques
+        .iter()
+        .find(|payment| maturity_of(payment) < today)
+        .map(|payment| payment.id);
+    let mut events = Vec::new();
+    let mut activities = Vec::new();
+    let banks = [
+        "Ziraat Bankası",
+        "İş Bankası",
+        "Garanti BBVA",
+        "Akbank",
+        "Yapı Kredi",
+        "Halkbank",
+    ];
+    for (index, payment) in cheques.iter().enumerate() {
+        let received_on = payment.received_at.date_naive();
+        let maturity = maturity_of(payment);
+        let mut steps = vec![(
+            InstrumentStatus::InPortfolio,
+            received_on,
+            payment.received_at,
+        )];
+        if maturity < today {
+            let deposited = maturity - Duration::days(2);
+            let settled = if Some(payment.id) == bounced {
+                InstrumentStatus::Bounced
+            } else {
+                InstrumentStatus::Cleared
+            };
+            steps.push((InstrumentStatus::Deposited, deposited, at(deposited, 10, 0)));
+            steps.push((settled, maturity, at(maturity, 15, 0)));
+        }
+        let status = steps
+            .last()
+            .map_or(InstrumentStatus::InPortfolio, |step| step.0);
+        let instrument_id = uuid::Uuid::now_v7();
+        let number = format!("{:07}", 4_810_000 + index * 37);
+        instrument::ActiveModel {
+            id: Set(instrument_id),
+            organization_id: Set(organization_id),
+            customer_id: Set(payment.customer_id),
+            payment_id: Set(payment.id),
+            kind: Set(InstrumentKind::Cheque),
+            number: Set(number.clone()),
+            bank: Set(Some(banks[index % banks.len()].to_owned())),
+            branch: Set(Some("Merkez".to_owned())),
+            account_no: Set(None),
+            drawer: Set("Müşteri yetkilisi".to_owned()),
+            issue_date: Set(received_on),
+            maturity_date: Set(maturity),
+            amount_minor: Set(payment.amount_minor),
+            currency: Set(payment.currency.clone()),
+            status: Set(status),
+            holder: Set((status != InstrumentStatus::InPortfolio)
+                .then(|| banks[(index + 2) % banks.len()].to_owned())),
+            followed_up_at: Set(None),
+            created_at: Set(payment.received_at),
+            updated_at: Set(steps.last().map_or(payment.received_at, |step| step.2)),
+        }
+        .insert(txn)
+        .await?;
+        for (status, on, occurred_at) in &steps {
+            let (kind, actor) = match status {
+                InstrumentStatus::InPortfolio => {
+                    (ActivityKind::InstrumentReceived, &people.collectors[0])
+                }
+                InstrumentStatus::Deposited => (ActivityKind::InstrumentDeposited, &people.manager),
+                InstrumentStatus::Cleared => (ActivityKind::InstrumentCleared, &people.manager),
+                _ => (ActivityKind::InstrumentBounced, &people.manager),
+            };
+            events.push(instrument_event::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                organization_id: Set(organization_id),
+                instrument_id: Set(instrument_id),
+                status: Set(*status),
+                on_date: Set(*on),
+                note: Set(
+                    (*status == InstrumentStatus::Bounced).then(|| "Karşılıksız çıktı".to_owned())
+                ),
+                actor_label: Set(actor.email.clone()),
+                created_at: Set(*occurred_at),
+            });
+            activities.push(activity::ActiveModel {
+                id: Set(ActivityId::new().0),
+                organization_id: Set(organization_id),
+                customer_id: Set(payment.customer_id),
+                invoice_id: Set(None),
+                actor_user_id: Set(Some(actor.id)),
+                actor_label: Set(actor.email.clone()),
+                kind: Set(kind),
+                note: Set(None),
+                data: Set(json!({"instrumentId": instrument_id, "kind": "cheque", "number": number, "date": on})),
+                occurred_at: Set(*occurred_at),
+            });
+        }
+        if Some(payment.id) == bounced {
+            let reversed_at = at(maturity, 15, 0);
+            let allocations = payment_allocation::Entity::find()
+                .filter(payment_allocation::Column::PaymentId.eq(payment.id))
+                .all(txn)
+                .await?;
+            for allocation in allocations {
+                if let Some(invoice) = invoice::Entity::find_by_id(allocation.invoice_id)
+                    .one(txn)
+                    .await?
+                {
+                    let paid = invoice.paid_minor - allocation.amount_minor;
+                    let mut row: invoice::ActiveModel = invoice.clone().into();
+                    row.paid_minor = Set(paid);
+                    row.status = Set(InvoiceStatus::from_amounts(invoice.total_minor, paid));
+                    row.paid_on = Set(None);
+                    row.update(txn).await?;
+                }
+                let mut row: payment_allocation::ActiveModel = allocation.into();
+                row.reversed_on = Set(Some(maturity));
+                row.update(txn).await?;
+            }
+            let mut row: payment::ActiveModel = payment.clone().into();
+            row.reversed_at = Set(Some(reversed_at));
+            row.reversed_by = Set(Some(people.manager.id));
+            row.reversal_reason = Set(Some(format!("cheque {number} bounced: Karşılıksız çıktı")));
+            row.update(txn).await?;
+            activities.push(activity::ActiveModel {
+                id: Set(ActivityId::new().0),
+                organization_id: Set(organization_id),
+                customer_id: Set(payment.customer_id),
+                invoice_id: Set(None),
+                actor_user_id: Set(Some(people.manager.id)),
+                actor_label: Set(people.manager.email.clone()),
+                kind: Set(ActivityKind::PaymentReversed),
+                note: Set(Some("Karşılıksız çek".to_owned())),
+                data: Set(json!({"paymentId": payment.id, "reversedAt": reversed_at})),
+                occurred_at: Set(reversed_at),
+            });
+        }
+    }
+    crate::services::scope::insert_all(txn, events).await?;
+    crate::services::scope::insert_all(txn, activities).await?;
+    Ok(())
 }
 
 /// Four tasks on each collector's worklist for today: calls and follow-ups about overdue

@@ -70,7 +70,8 @@ on_both_databases! {
 
         // Every kuruş adds up: paid amounts are exactly the allocations, which are exactly the payments.
         let mut allocated: HashMap<uuid::Uuid, i64> = HashMap::new();
-        for allocation in &allocations {
+        // (A bounced cheque's allocations stay, marked reversed: they no longer pay.)
+        for allocation in allocations.iter().filter(|allocation| allocation.reversed_on.is_none()) {
             *allocated.entry(allocation.invoice_id).or_default() += allocation.amount_minor;
         }
         for invoice in &invoices {
@@ -89,6 +90,17 @@ on_both_databases! {
         assert_eq!(actors.len(), 2, "calls by two collectors: {actors:?}");
         assert!(activities.iter().any(|a| a.kind == ActivityKind::PromiseToPay));
         assert!(activities.iter().all(|a| a.occurred_at <= app.clock.now()));
+
+        // A small cheque portfolio with one bounced cheque, whose payment is reversed.
+        let token = app.user(tahsilat::services::demo::DEMO_ORGANIZATION, "cfo@demoticaret.com.tr", tahsilat::domain::role::Role::Viewer).await;
+        let (_, body) = app.graphql(&token, "{ instruments(first: 20) { edges { node { status maturityDate payment { reversed } history { status } } } } }", serde_json::json!({})).await;
+        let nodes: Vec<_> = body["data"]["instruments"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"].clone()).collect();
+        let count = |status: &str| nodes.iter().filter(|node| node["status"] == status).count();
+        assert_eq!(count("BOUNCED"), 1, "{body}");
+        assert!(count("IN_PORTFOLIO") >= 1 && count("CLEARED") >= 1, "{body}");
+        let bounced = nodes.iter().find(|node| node["status"] == "BOUNCED").unwrap();
+        assert_eq!(bounced["payment"]["reversed"], true);
+        assert_eq!(bounced["history"], serde_json::json!([{"status": "IN_PORTFOLIO"}, {"status": "DEPOSITED"}, {"status": "BOUNCED"}]));
     }
 }
 
@@ -130,7 +142,11 @@ on_both_databases! {
             if invoice.issue_date > on || invoice.voided_on.is_some_and(|voided| voided <= on) {
                 return 0;
             }
-            let paid: i64 = allocations.iter().filter(|a| a.invoice_id == invoice.id && a.received_on <= on).map(|a| a.amount_minor).sum();
+            let paid: i64 = allocations
+                .iter()
+                .filter(|a| a.invoice_id == invoice.id && a.received_on <= on && a.reversed_on.is_none_or(|reversed| reversed > on))
+                .map(|a| a.amount_minor)
+                .sum();
             invoice.total_minor - paid
         };
         let lira: Vec<_> = invoices.iter().filter(|invoice| invoice.currency == "TRY").collect();

@@ -96,6 +96,12 @@ on_both_databases! {
         let months = run(&app, &team.manager, "collectionMetrics", json!({"from": "2026-09-01", "to": "2026-11-30", "currency": "TRY", "groupBy": "MONTH"}), &mut ran).await;
         assert_eq!(months.as_array().unwrap().len(), 3);
         run(&app, &team.collector, "cashForecast", json!({"currency": "TRY"}), &mut ran).await;
+        let cheque = run(&app, &team.collector, "receiveInstrument", json!({"input": {"customerId": customer, "kind": "CHEQUE", "number": "0042", "bank": "Ziraat Bankası", "drawer": "Ayşe Kaya", "issueDate": "2026-11-23", "maturityDate": "2026-12-31", "amount": "50.00", "currency": "TRY"}}), &mut ran).await;
+        run(&app, &team.manager, "depositInstrument", json!({"input": {"id": cheque["instrument"]["id"], "bank": "Garanti BBVA"}}), &mut ran).await;
+        let portfolio = run(&app, &team.collector, "instruments", json!({"filter": {"status": ["DEPOSITED"]}}), &mut ran).await;
+        assert_eq!(portfolio["totalCount"], 1);
+        let reversed = run(&app, &team.manager, "reversePayment", json!({"input": {"paymentId": cheque["instrument"]["payment"]["id"], "reason": "Yanlış kayıt"}}), &mut ran).await;
+        assert_eq!(reversed["payment"]["reversed"], true);
         let behaviour = run(&app, &team.collector, "paymentBehaviour", json!({"id": customer}), &mut ran).await;
         assert_eq!(behaviour["invoices"]["edges"][0]["node"]["expectedPaymentDate"], "2026-12-01");
 
