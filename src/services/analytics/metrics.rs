@@ -204,16 +204,12 @@ pub async fn collection_metrics(
     let fresh = || Sums::empty(n_days, n_periods);
     let currency = request.currency;
 
-    for (sign, rows) in [
-        (
-            1,
-            ar_columns(conn, org, currency, &days, by_collector, false).await?,
-        ),
-        (
-            -1,
-            ar_columns(conn, org, currency, &days, by_collector, true).await?,
-        ),
+    for (sign, pass) in [
+        (1, Pass::Invoices),
+        (-1, Pass::Allocations),
+        (1, Pass::Reversals),
     ] {
+        let rows = ar_columns(conn, org, currency, &days, by_collector, pass).await?;
         for (customer, columns) in rows {
             for (index, day) in days.iter().enumerate() {
                 let entry = sums.entry(owner_on(customer, *day)).or_insert_with(fresh);
@@ -459,45 +455,53 @@ fn derive(
     }
 }
 
-/// Per customer (or in all), for each day: AR, its current part, and Σ open × days past due —
-/// from invoice totals, or (`allocations`) from the allocations received by then.
+/// What an AR pass sums.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Invoice totals, counted from issue until voided.
+    Invoices,
+    /// Allocations, counted from the day received.
+    Allocations,
+    /// Reversed allocations, counted from the day reversed (they are few: a partial index).
+    Reversals,
+}
+
+/// Per customer (or in all), for each day: AR, its current part, and Σ open × days past due,
+/// as summed by one pass. AR = invoices − allocations + reversals.
 async fn ar_columns(
     conn: &sea_orm::DatabaseConnection,
     org: OrganizationId,
     currency: Currency,
     days: &[NaiveDate],
     per_customer: bool,
-    allocations: bool,
+    pass: Pass,
 ) -> AppResult<Vec<(Option<Uuid>, Vec<i128>)>> {
     let mut sql = Sql::new(conn);
     sql.push("SELECT ");
     if per_customer {
         sql.push("i.customer_id AS customer_id, ");
     }
-    let (amount, counted) = if allocations {
-        ("a.amount_minor", "a.received_on <= ")
-    } else {
-        ("i.total_minor", "(i.voided_on IS NULL OR i.voided_on > ")
+    let (amount, counted, close) = match pass {
+        Pass::Invoices => (
+            "i.total_minor",
+            "(i.voided_on IS NULL OR i.voided_on > ",
+            ")",
+        ),
+        Pass::Allocations => ("a.amount_minor", "a.received_on <= ", ""),
+        Pass::Reversals => ("a.amount_minor", "a.reversed_on <= ", ""),
     };
     for (index, day) in days.iter().enumerate() {
         if index > 0 {
             sql.push(", ");
         }
-        // Counted on `day`: issued by then and (invoices) not voided by then, or (allocations)
-        // received by then and not reversed by then.
+        // Counted on `day`: issued by then, and not voided, received, or reversed by then.
         let condition = |sql: &mut Sql| {
             sql.push("i.issue_date <= ")
                 .bind(*day)
                 .push(" AND ")
                 .push(counted)
-                .bind(*day);
-            if allocations {
-                sql.push(" AND (a.reversed_on IS NULL OR a.reversed_on > ")
-                    .bind(*day)
-                    .push(")");
-            } else {
-                sql.push(")");
-            }
+                .bind(*day)
+                .push(close);
         };
         sql.push("CAST(SUM(CASE WHEN ");
         condition(&mut sql);
@@ -516,12 +520,17 @@ async fn ar_columns(
         sql.push_days_since(*day, "i.due_date");
         sql.push(&format!(" ELSE 0 END) AS BIGINT) AS w{index}"));
     }
-    if allocations {
+    if pass != Pass::Invoices {
+        let last = if pass == Pass::Allocations {
+            " AND a.received_on <= "
+        } else {
+            " AND a.reversed_on IS NOT NULL AND a.reversed_on <= "
+        };
         sql.push(" FROM payment_allocations a JOIN invoices i ON i.id = a.invoice_id WHERE a.organization_id = ")
             .bind(org.0)
             .push(" AND i.currency = ")
             .bind_currency(currency)
-            .push(" AND a.received_on <= ")
+            .push(last)
             .bind(days.last().copied().unwrap_or_default());
     } else {
         sql.push(" FROM invoices i WHERE i.organization_id = ")
