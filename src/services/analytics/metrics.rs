@@ -662,6 +662,27 @@ async fn paid(
         .collect()
 }
 
+/// ` FROM payments WHERE` those received in `start..end` and not reversed by `end`.
+fn push_payments(
+    sql: &mut Sql,
+    org: OrganizationId,
+    currency: Currency,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) {
+    sql.push(" FROM payments WHERE organization_id = ")
+        .bind(org.0)
+        .push(" AND currency = ")
+        .bind_currency(currency)
+        .push(" AND received_at >= ")
+        .bind(start)
+        .push(" AND received_at < ")
+        .bind(end)
+        .push(" AND (reversed_at IS NULL OR reversed_at >= ")
+        .bind(end)
+        .push(")");
+}
+
 /// Payments received in `start..end` and not reversed by `end`, summed per (UTC) day.
 async fn cash_by_day(
     conn: &sea_orm::DatabaseConnection,
@@ -673,19 +694,10 @@ async fn cash_by_day(
     let mut sql = Sql::new(conn);
     let day = sql.utc_day("received_at");
     sql.push(&format!(
-        "SELECT {day} AS received_day, CAST(SUM(amount_minor) AS BIGINT) AS amount \
-         FROM payments WHERE organization_id = "
-    ))
-    .bind(org.0)
-    .push(" AND currency = ")
-    .bind_currency(currency)
-    .push(" AND received_at >= ")
-    .bind(start)
-    .push(" AND received_at < ")
-    .bind(end)
-    .push(" AND (reversed_at IS NULL OR reversed_at >= ")
-    .bind(end)
-    .push(") GROUP BY received_day");
+        "SELECT {day} AS received_day, CAST(SUM(amount_minor) AS BIGINT) AS amount"
+    ));
+    push_payments(&mut sql, org, currency, start, end);
+    sql.push(" GROUP BY received_day");
     sql.all(conn)
         .await?
         .iter()
@@ -707,19 +719,8 @@ async fn payments(
     end: DateTime<Utc>,
 ) -> AppResult<Vec<(Uuid, DateTime<Utc>, i128)>> {
     let mut sql = Sql::new(conn);
-    sql.push(
-        "SELECT customer_id, received_at, amount_minor FROM payments WHERE organization_id = ",
-    )
-    .bind(org.0)
-    .push(" AND currency = ")
-    .bind_currency(currency)
-    .push(" AND received_at >= ")
-    .bind(start)
-    .push(" AND received_at < ")
-    .bind(end)
-    .push(" AND (reversed_at IS NULL OR reversed_at >= ")
-    .bind(end)
-    .push(")");
+    sql.push("SELECT customer_id, received_at, amount_minor");
+    push_payments(&mut sql, org, currency, start, end);
     sql.all(conn)
         .await?
         .iter()
