@@ -182,3 +182,30 @@ on_both_databases! {
         assert!(list[0]["note"].as_str().unwrap().contains("K-1 matured on 2026-12-10"), "{body}");
     }
 }
+
+on_both_databases! {
+    async fn the_portfolio_and_exposure_cost_the_same_for_3_rows_as_for_20(app) {
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap());
+        let team = Team::new(&app, "sayim").await;
+        for index in 0..20 {
+            let customer = create_customer(&app, &team.manager, &format!("Müşteri {index:02}")).await;
+            invoice(&app, &team.manager, &customer, &format!("C-{index}"), "100.00").await;
+            let received = mutate(&app, &team.collector, RECEIVE, json!({"customerId": customer, "kind": "CHEQUE", "number": format!("{index:04}"), "bank": "Vakıfbank", "drawer": "Yetkili", "issueDate": "2026-12-01", "maturityDate": "2027-01-15", "amount": "60.00", "currency": "TRY"})).await;
+            assert_eq!(received["userErrors"], json!([]));
+        }
+        // Warm-up, so the token's bookkeeping is not counted.
+        app.graphql(&team.viewer, "{ viewer { email } }", json!({})).await;
+        let portfolio = "query($first: Int!) { instruments(first: $first) { edges { node { number customer { name exposure { total } } payment { amount { amount } } history { status } } } } }";
+        let exposure = "query($first: Int!) { customers(first: $first) { edges { node { name exposure { openBalance unclearedInstruments total overLimit } } } } }";
+        for query in [portfolio, exposure] {
+            let mut counts = Vec::new();
+            for first in [3, 20] {
+                let before = app.state.db.statement_count();
+                let (_, body) = app.graphql(&team.viewer, query, json!({"first": first})).await;
+                assert!(body.get("errors").is_none(), "{body}");
+                counts.push(app.state.db.statement_count() - before);
+            }
+            assert_eq!(counts[0], counts[1], "statements grew with the page: {counts:?} for {query}");
+        }
+    }
+}
