@@ -718,44 +718,21 @@ async fn portfolio(
             });
         }
         if Some(payment.id) == bounced {
+            // Reversed as the manager would have, on the day it bounced.
             let reversed_at = at(maturity, 15, 0);
-            let allocations = payment_allocation::Entity::find()
-                .filter(payment_allocation::Column::PaymentId.eq(payment.id))
-                .all(txn)
-                .await?;
-            for allocation in allocations {
-                if let Some(invoice) = invoice::Entity::find_by_id(allocation.invoice_id)
-                    .one(txn)
-                    .await?
-                {
-                    let paid = invoice.paid_minor - allocation.amount_minor;
-                    let mut row: invoice::ActiveModel = invoice.clone().into();
-                    row.paid_minor = Set(paid);
-                    row.status = Set(InvoiceStatus::from_amounts(invoice.total_minor, paid));
-                    row.paid_on = Set(None);
-                    row.update(txn).await?;
-                }
-                let mut row: payment_allocation::ActiveModel = allocation.into();
-                row.reversed_on = Set(Some(maturity));
-                row.update(txn).await?;
-            }
-            let mut row: payment::ActiveModel = payment.clone().into();
-            row.reversed_at = Set(Some(reversed_at));
-            row.reversed_by = Set(Some(people.manager.id));
-            row.reversal_reason = Set(Some(format!("cheque {number} bounced: Karşılıksız çıktı")));
-            row.update(txn).await?;
-            activities.push(activity::ActiveModel {
-                id: Set(ActivityId::new().0),
-                organization_id: Set(organization_id),
-                customer_id: Set(payment.customer_id),
-                invoice_id: Set(None),
-                actor_user_id: Set(Some(people.manager.id)),
-                actor_label: Set(people.manager.email.clone()),
-                kind: Set(ActivityKind::PaymentReversed),
-                note: Set(Some("Karşılıksız çek".to_owned())),
-                data: Set(json!({"paymentId": payment.id, "reversedAt": reversed_at})),
-                occurred_at: Set(reversed_at),
-            });
+            let manager = crate::auth::Viewer {
+                user_id: UserId(people.manager.id),
+                organization_id: crate::domain::ids::OrganizationId(organization_id),
+                email: people.manager.email.clone(),
+                name: people.manager.name.clone(),
+                role: Role::Manager,
+            };
+            let reversal = crate::services::payments::ReversePayment {
+                payment_id: payment.id,
+                reason: format!("cheque {number} bounced: Karşılıksız çıktı"),
+                reversed_at: Some(reversed_at),
+            };
+            crate::services::payments::reverse_in(txn, &manager, reversal, reversed_at).await?;
         }
     }
     crate::services::scope::insert_all(txn, events).await?;

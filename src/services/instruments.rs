@@ -89,17 +89,6 @@ pub async fn receive(
         "MATURITY_BEFORE_ISSUE",
         "the maturity date cannot be before the issue date",
     );
-    for (date, field) in [
-        (input.issue_date, "issueDate"),
-        (input.maturity_date, "maturityDate"),
-    ] {
-        checks.check(
-            !(crate::domain::invoice::MIN_DATE..=crate::domain::invoice::MAX_DATE).contains(&date),
-            &[field],
-            "OUT_OF_RANGE",
-            "dates run from 1900-01-01 to 9999-12-31",
-        );
-    }
     checks.finish()?;
 
     let txn = app.db.begin().await?;

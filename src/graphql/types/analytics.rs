@@ -603,14 +603,21 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The day (UTC); default today.")] as_of: Option<Date>,
         #[graphql(desc = "ISO 4217 code of the report.")] currency: String,
-        #[graphql(desc = "Convert every currency into `currency`.", default = false)] convert: bool,
+        #[graphql(
+            desc = "Convert every currency into `currency`.",
+            default_with = "Some(false)"
+        )]
+        convert: Option<bool>,
         #[graphql(
             desc = "Overdue bucket ends in days past due, ascending (default 30, 60, 90, 120: \
                     Current, 1–30, 31–60, 61–90, 91–120, 121+)."
         )]
         buckets: Option<Vec<i32>>,
-        #[graphql(desc = "Groups to page through.", default_with = "AgingGroupBy::None")]
-        group_by: AgingGroupBy,
+        #[graphql(
+            desc = "Groups to page through.",
+            default_with = "Some(AgingGroupBy::None)"
+        )]
+        group_by: Option<AgingGroupBy>,
         #[graphql(desc = "Groups per page (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "The cursor of the last group seen.")] after: Option<String>,
     ) -> Result<AgingReport> {
@@ -620,9 +627,9 @@ impl AnalyticsQuery {
         let request = AgingRequest {
             as_of: as_of.map_or_else(|| app.clock.today(), |day| day.0),
             currency: currency_argument(&currency)?,
-            convert,
+            convert: convert.unwrap_or(false),
             buckets: buckets_argument(buckets)?,
-            group_by: match group_by {
+            group_by: match group_by.unwrap_or(AgingGroupBy::None) {
                 AgingGroupBy::None => aging::GroupBy::None,
                 AgingGroupBy::Customer => aging::GroupBy::Customer,
                 AgingGroupBy::Collector => aging::GroupBy::Collector,
@@ -644,9 +651,9 @@ impl AnalyticsQuery {
         currency: String,
         #[graphql(
             desc = "Rows to break the figures into.",
-            default_with = "MetricsGroupBy::None"
+            default_with = "Some(MetricsGroupBy::None)"
         )]
-        group_by: MetricsGroupBy,
+        group_by: Option<MetricsGroupBy>,
         #[graphql(
             desc = "Days after a collector's touch within which a payment is credited to them.",
             default = 7
@@ -659,7 +666,7 @@ impl AnalyticsQuery {
             from: from.0,
             to: to.0,
             currency,
-            group_by: match group_by {
+            group_by: match group_by.unwrap_or(MetricsGroupBy::None) {
                 MetricsGroupBy::None => metrics::MetricsGroupBy::None,
                 MetricsGroupBy::Collector => metrics::MetricsGroupBy::Collector,
                 MetricsGroupBy::Month => metrics::MetricsGroupBy::Month,
@@ -680,7 +687,7 @@ impl AnalyticsQuery {
     async fn cash_forecast(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many weeks, 1 to 52.", default = 12)] weeks: i32,
+        #[graphql(desc = "How many weeks, 1 to 52.", default_with = "Some(12)")] weeks: Option<i32>,
         #[graphql(desc = "ISO 4217 code.")] currency: String,
     ) -> Result<Vec<ForecastWeek>> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
@@ -689,7 +696,7 @@ impl AnalyticsQuery {
             app.db.reader(),
             viewer.organization_id,
             currency,
-            i64::from(weeks),
+            i64::from(weeks.unwrap_or(12)),
             app.clock.today(),
         )
         .await

@@ -198,7 +198,7 @@ async fn recent_lateness(
     let mut sql = Sql::new(conn);
     let late = sql.greatest(&sql.days_between("paid_on", "due_date"), "0");
     sql.push(&format!(
-        "SELECT customer_id, late FROM (SELECT customer_id, {late} AS late, ROW_NUMBER() OVER \
+        "SELECT customer_id, late FROM (SELECT customer_id, CAST({late} AS BIGINT) AS late, ROW_NUMBER() OVER \
          (PARTITION BY customer_id ORDER BY paid_on DESC, id DESC) AS n FROM invoices \
          WHERE organization_id = "
     ))
@@ -212,9 +212,7 @@ async fn recent_lateness(
     for row in sql.all(conn).await? {
         days.entry(get(&row, "customer_id")?)
             .or_default()
-            .push(i64::from(get::<i32>(&row, "late").or_else(|_| {
-                get::<i64>(&row, "late").map(|value| i32::try_from(value).unwrap_or(i32::MAX))
-            })?));
+            .push(get::<i64>(&row, "late")?);
     }
     Ok(days)
 }
