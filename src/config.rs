@@ -107,6 +107,9 @@ pub struct Config {
     pub mail_dir: PathBuf,
     /// `TAHSILAT_DUNNING_INTERVAL`: seconds between reminder scheduler passes; default 300.
     pub dunning_interval: std::time::Duration,
+    /// `TAHSILAT_JOBS_INTERVAL`: seconds between the passes that expire links and settle
+    /// promises and payment plans; default 30.
+    pub jobs_interval: std::time::Duration,
     /// `TAHSILAT_SMS_PROVIDER`: `file` (default) or `netgsm`.
     pub sms: SmsConfig,
     /// `TAHSILAT_SMS_DIR`: where the `file` provider writes messages; default `./sms`.
@@ -126,7 +129,7 @@ const PAYTR: &str = integrations::paytr::NAME;
 const KNOWN_PROVIDERS: [&str; 2] = [SANDBOX, PAYTR];
 
 /// Every variable the service reads, for the file's key check and the documentation.
-pub const VARIABLES: [&str; 26] = [
+pub const VARIABLES: [&str; 27] = [
     "TAHSILAT_DATABASE_URL",
     "TAHSILAT_DATABASE_MAX_CONNECTIONS",
     "TAHSILAT_LISTEN",
@@ -144,6 +147,7 @@ pub const VARIABLES: [&str; 26] = [
     "TAHSILAT_MAIL_FROM",
     "TAHSILAT_MAIL_DIR",
     "TAHSILAT_DUNNING_INTERVAL",
+    "TAHSILAT_JOBS_INTERVAL",
     "TAHSILAT_SMS_PROVIDER",
     "TAHSILAT_SMS_DIR",
     "TAHSILAT_NETGSM_USERCODE",
@@ -305,20 +309,22 @@ impl Config {
         let mail_dir =
             PathBuf::from(get("TAHSILAT_MAIL_DIR").unwrap_or_else(|| "./mail".to_owned()));
 
-        let dunning_interval = match get("TAHSILAT_DUNNING_INTERVAL") {
-            None => 300,
+        let seconds = |key: &'static str, default: u64| match get(key) {
+            None => Ok(std::time::Duration::from_secs(default)),
             Some(text) => text
                 .parse::<u64>()
                 .ok()
                 .filter(|s| (1..=86_400).contains(s))
+                .map(std::time::Duration::from_secs)
                 .ok_or_else(|| {
                     ConfigError::new(
-                        "TAHSILAT_DUNNING_INTERVAL",
+                        key,
                         format!("{text:?} is not a number of seconds from 1 to 86400"),
                     )
-                })?,
+                }),
         };
-        let dunning_interval = std::time::Duration::from_secs(dunning_interval);
+        let dunning_interval = seconds("TAHSILAT_DUNNING_INTERVAL", 300)?;
+        let jobs_interval = seconds("TAHSILAT_JOBS_INTERVAL", 30)?;
         let sms = match get("TAHSILAT_SMS_PROVIDER").as_deref() {
             None | Some("file") => SmsConfig::File,
             Some("netgsm") => {
@@ -384,6 +390,7 @@ impl Config {
             mail_from,
             mail_dir,
             dunning_interval,
+            jobs_interval,
             sms,
             sms_dir,
             log_format,

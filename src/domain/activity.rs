@@ -87,6 +87,21 @@ pub enum ActivityKind {
     /// The date and grace days passed without the money; a task goes to the collector.
     #[sea_orm(string_value = "PROMISE_BROKEN")]
     PromiseBroken,
+    /// A payment plan was agreed over some of the customer's invoices.
+    #[sea_orm(string_value = "PLAN_CREATED")]
+    PlanCreated,
+    /// A plan's installment passed its due date plus grace unpaid; a task goes to the collector.
+    #[sea_orm(string_value = "PLAN_INSTALLMENT_MISSED")]
+    PlanInstallmentMissed,
+    /// Every installment of a plan was paid.
+    #[sea_orm(string_value = "PLAN_COMPLETED")]
+    PlanCompleted,
+    /// Too many installments were missed: the plan ended and normal dunning resumed.
+    #[sea_orm(string_value = "PLAN_BROKEN")]
+    PlanBroken,
+    /// A person withdrew the plan.
+    #[sea_orm(string_value = "PLAN_CANCELLED")]
+    PlanCancelled,
     /// A reminder went out (actor `system`): step, channel, invoices, amounts.
     #[sea_orm(string_value = "REMINDER_SENT")]
     ReminderSent,

@@ -86,6 +86,10 @@ pub struct DunningSettings {
     /// Days reminders may go out on, `MONDAY`…`SUNDAY`.
     pub weekdays: Vec<String>,
     pub promise_grace_days: u32,
+    /// Days after an installment's due date before an unpaid one counts as missed.
+    pub plan_grace_days: u32,
+    /// Installments missed and still unpaid that break a payment plan.
+    pub plan_misses_to_break: u32,
 }
 
 impl Default for DunningSettings {
@@ -101,6 +105,8 @@ impl Default for DunningSettings {
                 .map(str::to_owned)
                 .to_vec(),
             promise_grace_days: crate::domain::promise::DEFAULT_GRACE_DAYS,
+            plan_grace_days: crate::domain::plan::DEFAULT_GRACE_DAYS,
+            plan_misses_to_break: crate::domain::plan::DEFAULT_MISSES_TO_BREAK,
         }
     }
 }

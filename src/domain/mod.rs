@@ -13,6 +13,7 @@ pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod plan;
 pub mod promise;
 pub mod reconciliation;
 pub mod role;

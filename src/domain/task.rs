@@ -31,13 +31,16 @@ pub enum TaskSource {
     /// A cheque or note of the customer's bounced, or sits past its maturity.
     #[sea_orm(string_value = "INSTRUMENT")]
     Instrument,
+    /// An installment of the customer's payment plan was missed, or the plan broke.
+    #[sea_orm(string_value = "PAYMENT_PLAN")]
+    PaymentPlan,
 }
 
 impl TaskSource {
     /// The worklist's order: broken promises, then customer replies, then dunning, then the rest.
     pub fn priority(self) -> u8 {
         match self {
-            TaskSource::BrokenPromise | TaskSource::Instrument => 0,
+            TaskSource::BrokenPromise | TaskSource::Instrument | TaskSource::PaymentPlan => 0,
             TaskSource::CustomerReply => 1,
             TaskSource::Dunning => 2,
             TaskSource::Manual => 3,

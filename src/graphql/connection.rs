@@ -13,7 +13,8 @@ use super::loaders::{ChildCounts, ChildPages, Loaders};
 use super::prefetch;
 use super::types::{
     activity::Activity, customer::Customer, dispute::Dispute, instrument::Instrument,
-    invoice::Invoice, payment::Payment, payment_link::PaymentLink, promise::Promise,
+    invoice::Invoice, payment::Payment, payment_link::PaymentLink, plan::PaymentPlan,
+    promise::Promise,
 };
 use crate::db::Db;
 use crate::entities::{activity, invoice};
@@ -24,12 +25,16 @@ use crate::services::scope::OrgScoped;
 /// Counts the whole filtered list when `totalCount` is requested.
 pub type Counter = Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>;
 
+/// Where a page sits in its list.
 #[derive(SimpleObject, Clone)]
 pub struct PageInfo {
+    /// Whether more rows follow: pass `endCursor` as `after` for them.
     pub has_next_page: bool,
     /// Lists run forwards only; true when this page starts after a cursor.
     pub has_previous_page: bool,
+    /// The first row's cursor.
     pub start_cursor: Option<String>,
+    /// The last row's cursor: the `after` of the next page.
     pub end_cursor: Option<String>,
 }
 
@@ -70,6 +75,7 @@ macro_rules! connection {
     ($($node:ident => $connection:ident, $edge:ident;)*) => {$(
         pub struct $edge<'a>(&'a (String, $node));
 
+        /// One row of a page, with the cursor that continues after it.
         #[Object]
         impl $edge<'_> {
             /// Pass as `after` to continue after this row.
@@ -77,6 +83,7 @@ macro_rules! connection {
                 &self.0.0
             }
 
+            /// The row.
             async fn node(&self) -> &$node {
                 &self.0.1
             }
@@ -90,12 +97,15 @@ macro_rules! connection {
             }
         }
 
+        /// A page of a list (a Relay connection with keyset cursors).
         #[Object]
         impl $connection {
+            /// The page's rows, in the list's order.
             async fn edges(&self) -> Vec<$edge<'_>> {
                 self.0.edges.iter().map($edge).collect()
             }
 
+            /// Whether more rows follow, and the cursors to continue.
             async fn page_info(&self) -> &PageInfo {
                 &self.0.page_info
             }
@@ -116,6 +126,7 @@ connection! {
     PaymentLink => PaymentLinkConnection, PaymentLinkEdge;
     Dispute => DisputeConnection, DisputeEdge;
     Promise => PromiseConnection, PromiseEdge;
+    PaymentPlan => PaymentPlanConnection, PaymentPlanEdge;
     Instrument => InstrumentConnection, InstrumentEdge;
 }
 

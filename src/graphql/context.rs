@@ -126,4 +126,9 @@ macro_rules! has_invoice {
         }
     )*};
 }
-has_invoice!(payment_link_invoice, task_invoice, promise_invoice);
+has_invoice!(
+    payment_link_invoice,
+    task_invoice,
+    promise_invoice,
+    payment_plan_invoice
+);

@@ -193,9 +193,14 @@ pub struct UpdateInvoiceInput {
 
 #[derive(InputObject)]
 pub struct CreatePaymentLinkInput {
-    /// One or more open invoices of one customer, in one currency.
-    pub invoice_ids: Vec<ID>,
-    /// Default: their balance together; may be less (a partial payment), never more.
+    /// One or more open invoices of one customer, in one currency. Leave out when the link
+    /// pays plan installments.
+    pub invoice_ids: Option<Vec<ID>>,
+    /// Instead of `invoiceIds`: unpaid installments of one ACTIVE payment plan. The link asks
+    /// what is left on them (interest included) and its payment fills them.
+    pub plan_installment_ids: Option<Vec<ID>>,
+    /// Default: their balance together; may be less (a partial payment), never more. Not with
+    /// `planInstallmentIds`.
     pub amount: Option<Decimal>,
     /// Default 1 (a single payment); at most 12.
     pub max_installments: Option<i32>,

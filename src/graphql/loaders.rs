@@ -14,7 +14,8 @@ use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, contact, customer, dispute, instrument, instrument_event, invoice, organization,
-    payment, payment_allocation, payment_link, payment_link_invoice, promise, promise_invoice,
+    payment, payment_allocation, payment_link, payment_link_installment, payment_link_invoice,
+    payment_plan, payment_plan_invoice, plan_installment, promise, promise_invoice,
     reminder_policy, task_invoice, user,
 };
 use crate::error::AppError;
@@ -287,6 +288,30 @@ impl Loader<Uuid> for UnclearedLoader {
     }
 }
 
+/// What has been paid on each payment plan, keyed by plan id.
+pub struct PlanPaidLoader {
+    db: Db,
+    org: OrganizationId,
+}
+
+impl Loader<Uuid> for PlanPaidLoader {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, i64>, LoadError> {
+        let conn = self.db.reader();
+        let plans = payment_plan::Entity::in_org(self.org)
+            .filter(payment_plan::Column::Id.is_in(keys.iter().copied()))
+            .all(conn)
+            .await
+            .map_err(shared)?;
+        let plans: Vec<&payment_plan::Model> = plans.iter().collect();
+        crate::services::plans::paid_by_plan(conn, self.org, &plans)
+            .await
+            .map_err(shared)
+    }
+}
+
 /// Customers' payment behaviour, keyed by customer id.
 pub struct BehaviourLoader {
     db: Db,
@@ -360,6 +385,12 @@ pub struct Loaders {
     pub invoices_of_task: DataLoader<Children<task_invoice::Entity>, HashMapCache>,
     pub invoices_of_promise: DataLoader<Children<promise_invoice::Entity>, HashMapCache>,
     pub promises_of_customer: DataLoader<Children<promise::Entity>, HashMapCache>,
+    pub plan: DataLoader<ById<payment_plan::Entity>, HashMapCache>,
+    pub plans_of_customer: DataLoader<Children<payment_plan::Entity>, HashMapCache>,
+    pub installments_of_plan: DataLoader<Children<plan_installment::Entity>, HashMapCache>,
+    pub invoices_of_plan: DataLoader<Children<payment_plan_invoice::Entity>, HashMapCache>,
+    pub installments_of_link: DataLoader<Children<payment_link_installment::Entity>, HashMapCache>,
+    pub plan_paid: DataLoader<PlanPaidLoader, HashMapCache>,
     pub allocations_of_invoice: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub allocations_of_payment: DataLoader<Children<payment_allocation::Entity>, HashMapCache>,
     pub balances: DataLoader<BalancesLoader, HashMapCache>,
@@ -479,6 +510,39 @@ impl Loaders {
                 parent: promise::Column::CustomerId,
                 parent_of: |row| row.customer_id,
                 order: promise::Column::CreatedAt,
+            }),
+            plan: by_id(&db, org),
+            plans_of_customer: batched(Children::<payment_plan::Entity> {
+                db: db.clone(),
+                org,
+                parent: payment_plan::Column::CustomerId,
+                parent_of: |row| row.customer_id,
+                order: payment_plan::Column::CreatedAt,
+            }),
+            installments_of_plan: batched(Children::<plan_installment::Entity> {
+                db: db.clone(),
+                org,
+                parent: plan_installment::Column::PlanId,
+                parent_of: |row| row.plan_id,
+                order: plan_installment::Column::Position,
+            }),
+            invoices_of_plan: batched(Children::<payment_plan_invoice::Entity> {
+                db: db.clone(),
+                org,
+                parent: payment_plan_invoice::Column::PlanId,
+                parent_of: |row| row.plan_id,
+                order: payment_plan_invoice::Column::Id,
+            }),
+            installments_of_link: batched(Children::<payment_link_installment::Entity> {
+                db: db.clone(),
+                org,
+                parent: payment_link_installment::Column::LinkId,
+                parent_of: |row| row.link_id,
+                order: payment_link_installment::Column::Id,
+            }),
+            plan_paid: batched(PlanPaidLoader {
+                db: db.clone(),
+                org,
             }),
             invoices_of_task: batched(Children::<task_invoice::Entity> {
                 db: db.clone(),

@@ -12,6 +12,7 @@ use super::types::instrument::InstrumentsMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
+use super::types::plan::PlansMutation;
 use super::types::promise::PromisesMutation;
 use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     InstrumentsMutation,
     TasksMutation,
     PromisesMutation,
+    PlansMutation,
     UsersMutation,
 );
 

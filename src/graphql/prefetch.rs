@@ -25,7 +25,8 @@ use super::connection::{
 };
 use super::loaders::{ById, ChildPages, Loaders};
 use crate::entities::{
-    activity, customer, dispute, instrument, invoice, payment, payment_link, promise, task, user,
+    activity, customer, dispute, instrument, invoice, payment, payment_link, payment_plan, promise,
+    task, user,
 };
 use crate::error::AppResult;
 use crate::services::listing::PageRequest;
@@ -259,6 +260,40 @@ const TASK_TO_ONE: &[ToOne<task::Model>] = &[
         walk: users_by_id,
     },
 ];
+
+const PLAN_TO_ONE: &[ToOne<payment_plan::Model>] = &[ToOne {
+    field: "customer",
+    key: |row| Some(row.customer_id),
+    walk: customers_by_id,
+}];
+
+/// A page of payment plans: their customers, installments, what is paid, and their invoices.
+pub fn plans<'a>(
+    loaders: &'a Loaders,
+    node: Lookahead<'a>,
+    rows: Vec<payment_plan::Model>,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        to_one_all(loaders, &node, &rows, PLAN_TO_ONE).await?;
+        let ids = unique(rows.iter().map(|row| row.id));
+        if node.field("installments").exists() {
+            loaders.installments_of_plan.load_many(ids.clone()).await?;
+        }
+        if node.field("installments").exists() || node.field("paid").exists() {
+            loaders.plan_paid.load_many(ids.clone()).await?;
+        }
+        let selected = node.field("invoices");
+        if selected.exists() {
+            let joins = loaders.invoices_of_plan.load_many(ids).await?;
+            let invoice_ids = unique(joins.values().flatten().map(|join| join.invoice_id));
+            invoices_by_id(loaders, selected, invoice_ids).await?;
+        }
+        Ok(())
+    })
+}
 
 const PROMISE_TO_ONE: &[ToOne<promise::Model>] = &[ToOne {
     field: "customer",

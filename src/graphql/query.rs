@@ -9,6 +9,7 @@ use super::types::instrument::InstrumentsQuery;
 use super::types::invoice::InvoicesQuery;
 use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
+use super::types::plan::PlansQuery;
 use super::types::promise::PromisesQuery;
 use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
@@ -28,6 +29,7 @@ pub struct QueryRoot(
     InstrumentsQuery,
     TasksQuery,
     PromisesQuery,
+    PlansQuery,
     UsersQuery,
 );
 

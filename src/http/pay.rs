@@ -83,28 +83,46 @@ pub async fn show(
     let Some((amount, options)) = options(&state, &view) else {
         return not_found(lang);
     };
-    let invoices: String = view
-        .invoices
-        .iter()
-        .map(|invoice| {
-            format!(
-                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
-                escape(&invoice.number),
-                invoice.due_date.format(if lang == Lang::Tr {
-                    "%d.%m.%Y"
-                } else {
-                    "%Y-%m-%d"
-                })
-            )
-        })
-        .collect();
+    let day_format = if lang == Lang::Tr {
+        "%d.%m.%Y"
+    } else {
+        "%Y-%m-%d"
+    };
+    // A link for plan installments shows the installments; any other, its invoices.
+    let (first_column, invoices): (&str, String) = if view.installments.is_empty() {
+        let rows = view
+            .invoices
+            .iter()
+            .map(|invoice| {
+                format!(
+                    "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                    escape(&invoice.number),
+                    invoice.due_date.format(day_format)
+                )
+            })
+            .collect();
+        (lang.pick("Fatura", "Invoice"), rows)
+    } else {
+        let rows = view
+            .installments
+            .iter()
+            .map(|(position, count, due_date)| {
+                format!(
+                    "<tr><td>{} {position}/{count}</td><td class=\"num\">{}</td></tr>",
+                    lang.pick("Taksit", "Installment"),
+                    due_date.format(day_format)
+                )
+            })
+            .collect();
+        (lang.pick("Ödeme planı", "Payment plan"), rows)
+    };
     let header = format!(
         "<section><p class=\"muted\">{}</p><h1>{}</h1><div class=\"amount\">{}</div>\
 <table><tr><th>{}</th><th class=\"num\">{}</th></tr>{invoices}</table></section>",
         lang.pick("Ödeme talebi", "Payment request"),
         escape(&view.organization_name),
         format_money(amount, lang),
-        lang.pick("Fatura", "Invoice"),
+        first_column,
         lang.pick("Vade", "Due"),
     );
     let action = match view.status {

@@ -1,5 +1,6 @@
 //! Background work that runs beside the server and stops with it: delivering the outbox's mail
-//! and SMS, expiring payment links, settling promises to pay, and the reminder scheduler.
+//! and SMS, expiring payment links, settling promises to pay and payment plans, and the reminder
+//! scheduler.
 
 pub mod expiry;
 
@@ -9,14 +10,13 @@ use tokio::sync::watch;
 
 use crate::state::AppState;
 
-/// How often expiry looks for work.
-pub const INTERVAL: Duration = Duration::from_secs(30);
 /// How often the outbox worker looks for mail to send.
 pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Runs the jobs until `stop` changes.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(INTERVAL);
+    let jobs = state.config.jobs_interval;
+    let mut ticker = tokio::time::interval(jobs);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first pass waits one interval: a restart storm does not become a reminder storm, and
     // the passes a test drives by hand are the only ones it sees.
@@ -42,6 +42,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(count) => tracing::info!(count, "promises settled"),
                     Err(error) => tracing::warn!(error = ?error, "settling promises failed; will try again"),
+                }
+                match crate::services::plans::settle_due(&state).await {
+                    Ok(report) if report == Default::default() => {}
+                    Ok(report) => tracing::info!(missed = report.missed, broken = report.broken, completed = report.completed, "payment plans settled"),
+                    Err(error) => tracing::warn!(error = ?error, "settling payment plans failed; will try again"),
                 }
             }
             _ = dunning.tick() => {

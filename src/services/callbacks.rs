@@ -390,6 +390,7 @@ async fn record_payment(
 
     // Apply to the link's invoices, oldest due first.
     let mut plan = Vec::new();
+    let mut charge: Option<(Uuid, i64)> = None;
     let mut locked = std::collections::HashMap::new();
     let invoice_ids = link_pricing::invoice_ids_of_link(txn, org, link.id).await?;
     if booking.applies_to_invoices {
@@ -399,9 +400,19 @@ async fn record_payment(
             .filter(|invoice| invoice.status != InvoiceStatus::Void)
             .collect();
         open.sort_by_key(|invoice| (invoice.due_date, invoice.id));
-        let (parts, left) =
+        let (parts, mut left) =
             allocation::in_order(booking.amount.minor, &receivables(open.into_iter()));
         plan = parts;
+        // A link for plan installments pays the plan's interest once its invoices are paid.
+        if left > 0
+            && let Some(active) = crate::services::plans::plan_of_link(txn, org, link.id).await?
+        {
+            let minor = left.min(active.interest_left);
+            if minor > 0 {
+                charge = Some((active.plan.id, minor));
+                left -= minor;
+            }
+        }
         if left > 0 {
             reasons.push(ReviewReason::Unapplied(Money::from_minor(
                 left,
@@ -427,9 +438,9 @@ async fn record_payment(
         customer_id: Set(link.customer_id),
         amount_minor: Set(booking.amount.minor),
         charged_minor: Set(booking.charged.minor),
-        unapplied_minor: Set(
-            booking.amount.minor - plan.iter().map(|part| part.amount_minor).sum::<i64>()
-        ),
+        unapplied_minor: Set(booking.amount.minor
+            - charge.map_or(0, |(_, minor)| minor)
+            - plan.iter().map(|part| part.amount_minor).sum::<i64>()),
         currency: Set(booking.charged.currency.code().to_owned()),
         method: Set(PaymentMethod::Card),
         received_at: Set(now),
@@ -454,6 +465,9 @@ async fn record_payment(
         Err(error) => return Err(error.into()),
     }
     apply(txn, org, payment_id, &plan, &locked, now, now).await?;
+    if let Some((plan_id, minor)) = charge {
+        crate::services::plans::book_charge(txn, org, plan_id, payment_id, minor, now).await?;
+    }
 
     if booking.pays_link {
         let mut row: payment_link::ActiveModel = link.clone().into();
@@ -467,6 +481,8 @@ async fn record_payment(
     // This link (if still ACTIVE after a short payment) and any other over the same invoices
     // now ask too much: repriced or withdrawn.
     withdrawals.extend(link_pricing::reconcile_links(txn, org, &invoice_ids, actor, now).await?);
+    withdrawals
+        .extend(crate::services::plans::reevaluate(txn, org, link.customer_id, actor, now).await?);
     let (numbers, single) = touched(&plan, &locked);
     let data = json!({
         "paymentId": payment_id,

@@ -596,7 +596,81 @@ async fn insert_data(
     }
     crate::services::scope::insert_all(txn, rates).await?;
     portfolio(txn, organization_id, people, now).await?;
+    let customers: Vec<(uuid::Uuid, uuid::Uuid)> = overdue
+        .iter()
+        .map(|(customer_id, collector_id, _, _)| (*customer_id, *collector_id))
+        .collect();
+    plan_in_progress(txn, organization_id, people, &customers, now).await?;
     worklists(txn, organization_id, &overdue, today, now).await
+}
+
+/// A payment plan in progress: an overdue customer's lira invoices in four monthly
+/// installments with 3 % interest, agreed today by their collector, the first installment paid
+/// today. Made through the plans and payments services, as a collector would.
+async fn plan_in_progress(
+    txn: &sea_orm::DatabaseTransaction,
+    organization_id: uuid::Uuid,
+    people: &People,
+    overdue: &[(uuid::Uuid, uuid::Uuid)],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::services::{payments, plans};
+    let today = now.date_naive();
+    let org = crate::domain::ids::OrganizationId(organization_id);
+    // The first overdue customer with undisputed, unpaid lira invoices.
+    for (customer_id, collector_id) in overdue {
+        let invoices: Vec<uuid::Uuid> = invoice::Entity::in_org(org)
+            .filter(invoice::Column::CustomerId.eq(*customer_id))
+            .filter(invoice::Column::Currency.eq("TRY"))
+            .filter(invoice::Column::Disputed.eq(false))
+            .filter(crate::services::invoices::unpaid())
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|invoice| invoice.id)
+            .collect();
+        if invoices.is_empty() {
+            continue;
+        }
+        let Some(collector) = people.collectors.iter().find(|c| c.id == *collector_id) else {
+            continue;
+        };
+        let viewer = crate::auth::Viewer {
+            user_id: UserId(collector.id),
+            organization_id: org,
+            email: collector.email.clone(),
+            name: collector.name.clone(),
+            role: Role::Collector,
+        };
+        let new = plans::NewPlan {
+            customer_id: *customer_id,
+            invoice_ids: invoices,
+            schedule: Some(plans::Schedule::Generated {
+                count: 4,
+                first_due_date: today,
+                interval: crate::domain::plan::Interval::Monthly,
+            }),
+            interest_percent: Some(rust_decimal::Decimal::new(3, 0)),
+            note: Some("Dört aylık taksit; her ayın aynı günü havale ile.".to_owned()),
+        };
+        let made = plans::create_in(txn, &viewer, new, today, now).await?;
+        let Some(first) = made.installments.first() else {
+            return Ok(());
+        };
+        let currency = plans::currency_of(&made.plan)?;
+        let payment = payments::RecordPayment {
+            customer_id: *customer_id,
+            amount: Money::from_minor(first.amount_minor, currency).to_decimal(),
+            currency: currency.code().to_owned(),
+            method: PaymentMethod::BankTransfer,
+            received_at: Some(now),
+            reference: Some("Taksit 1/4".to_owned()),
+            allocations: None,
+        };
+        payments::record_in(txn, &viewer, payment, now).await?;
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// A small cheque portfolio from the demo's last six lira cheque payments, each maturing 45 days

@@ -271,6 +271,12 @@ pub async fn void(
         "HAS_PAYMENTS",
         "an invoice that has received payments cannot be voided",
     );
+    checks.check(
+        super::plans::covers(&txn, org, invoice.id).await?,
+        &["id"],
+        "IN_PAYMENT_PLAN",
+        "an active payment plan covers the invoice: cancel the plan first",
+    );
     checks.finish()?;
     let now = clock.now();
     let mut row: invoice::ActiveModel = invoice.into();

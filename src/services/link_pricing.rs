@@ -97,7 +97,11 @@ pub async fn reconcile_links(
             .filter(|invoice| invoice.status != InvoiceStatus::Void)
             .map(|invoice| i128::from(invoice.total_minor - invoice.paid_minor).max(0))
             .sum();
-        let owed = i64::try_from(owed).unwrap_or(i64::MAX);
+        let mut owed = i64::try_from(owed).unwrap_or(i64::MAX);
+        // A link for plan installments asks what is left on them (interest included).
+        if let Some(on_installments) = super::plans::owed_on_link(conn, org, link.id).await? {
+            owed = on_installments;
+        }
         if owed >= link.amount_minor {
             continue;
         }

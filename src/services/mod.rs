@@ -18,6 +18,7 @@ pub mod listing;
 pub mod outbox;
 pub mod payment_links;
 pub mod payments;
+pub mod plans;
 pub mod promises;
 pub mod rules;
 pub mod scope;

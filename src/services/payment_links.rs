@@ -41,6 +41,9 @@ pub const MAX_EXPIRES_IN_HOURS: i32 = 720;
 #[derive(Debug, Clone, Default)]
 pub struct NewPaymentLink {
     pub invoice_ids: Vec<Uuid>,
+    /// Instead of invoices: installments of one active payment plan (the link asks what is left
+    /// on them).
+    pub plan_installment_ids: Vec<Uuid>,
     /// Default: the invoices' balance together; may be less (a partial payment), never more.
     pub amount: Option<Decimal>,
     /// Default 1 (a single payment).
@@ -196,6 +199,38 @@ async fn check_invoices(
     }))
 }
 
+/// The link a plan's installments make: the plan's invoices that still owe, its customer, and
+/// what is left on the installments; with the installments chosen.
+async fn installment_plan(
+    conn: &impl ConnectionTrait,
+    org: OrganizationId,
+    installment_ids: &[Uuid],
+    checks: &mut Validation,
+) -> AppResult<Option<(Plan, Vec<super::plans::InstallmentView>)>> {
+    let Some((found, chosen, invoices)) =
+        super::plans::installments_for_link(conn, org, installment_ids, checks).await?
+    else {
+        return Ok(None);
+    };
+    let currency = super::plans::currency_of(&found)?;
+    let owed: i64 = chosen
+        .iter()
+        .map(|view| view.installment.amount_minor - view.paid_minor)
+        .sum();
+    let customer = customer::Entity::find_in_org(found.customer_id, org)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::Internal("plan without its customer".into()))?;
+    Ok(Some((
+        Plan {
+            invoices,
+            customer,
+            amount: Money::from_minor(owed, currency),
+        },
+        chosen,
+    )))
+}
+
 /// Where a link's mail and provider page go: the primary contact's address, else the customer's.
 pub async fn payer_email(
     conn: &impl ConnectionTrait,
@@ -269,14 +304,42 @@ pub async fn create_as(
         ));
     }
 
-    let plan = check_invoices(
-        app.db.reader(),
-        org,
-        &input.invoice_ids,
-        input.amount,
-        &mut checks,
-    )
-    .await?;
+    let by_installments = !input.plan_installment_ids.is_empty();
+    let (plan, installments) = if by_installments {
+        checks.check(
+            !input.invoice_ids.is_empty(),
+            &["planInstallmentIds"],
+            "AMBIGUOUS",
+            "a link pays invoices or plan installments, not both",
+        );
+        checks.check(
+            input.amount.is_some(),
+            &["amount"],
+            "SET_BY_INSTALLMENTS",
+            "a link for installments asks what is left on them",
+        );
+        match installment_plan(
+            app.db.reader(),
+            org,
+            &input.plan_installment_ids,
+            &mut checks,
+        )
+        .await?
+        {
+            Some((plan, installments)) => (Some(plan), installments),
+            None => (None, Vec::new()),
+        }
+    } else {
+        let plan = check_invoices(
+            app.db.reader(),
+            org,
+            &input.invoice_ids,
+            input.amount,
+            &mut checks,
+        )
+        .await?;
+        (plan, Vec::new())
+    };
     let plan = checks.require(plan)?;
     let email = payer_email(app.db.reader(), org, &plan.customer).await?;
     if let Some(provider) = &provider
@@ -304,10 +367,16 @@ pub async fn create_as(
         .iter()
         .map(|invoice| invoice.number.as_str())
         .collect();
-    let name: String = format!("Fatura {}", numbers.join(", "))
-        .chars()
-        .take(200)
-        .collect();
+    let name = if installments.is_empty() {
+        format!("Fatura {}", numbers.join(", "))
+    } else {
+        let positions: Vec<String> = installments
+            .iter()
+            .map(|view| view.installment.position.to_string())
+            .collect();
+        format!("Taksit {}", positions.join(", "))
+    };
+    let name: String = name.chars().take(200).collect();
     let request = integrations::LinkRequest {
         reference: id.simple().to_string(),
         name,
@@ -333,15 +402,22 @@ pub async fn create_as(
     // The invoices again, inside the writer: one paid meanwhile must not go on a new link.
     let mut recheck = Validation::new();
     let ids: Vec<Uuid> = plan.invoices.iter().map(|invoice| invoice.id).collect();
-    let fresh = check_invoices(
-        &txn,
-        org,
-        &ids,
-        Some(plan.amount.to_decimal()),
-        &mut recheck,
-    )
-    .await?;
-    if fresh.is_none() || !recheck.is_empty() {
+    let unchanged = if by_installments {
+        installment_plan(&txn, org, &input.plan_installment_ids, &mut recheck)
+            .await?
+            .is_some_and(|(fresh, _)| fresh.amount == plan.amount)
+    } else {
+        check_invoices(
+            &txn,
+            org,
+            &ids,
+            Some(plan.amount.to_decimal()),
+            &mut recheck,
+        )
+        .await?
+        .is_some()
+    };
+    if !unchanged || !recheck.is_empty() {
         drop(txn);
         if let Err(error) = provider.cancel_link(&created.provider_link_id).await {
             tracing::warn!(%error, "could not withdraw the provider's link after a race");
@@ -382,6 +458,16 @@ pub async fn create_as(
         invoice_id: Set(invoice.id),
     };
     super::scope::insert_all(&txn, plan.invoices.iter().map(join)).await?;
+    let paid_installment = |view: &super::plans::InstallmentView| {
+        crate::entities::payment_link_installment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org.0),
+            link_id: Set(link.id),
+            installment_id: Set(view.installment.id),
+            plan_id: Set(view.installment.plan_id),
+        }
+    };
+    super::scope::insert_all(&txn, installments.iter().map(paid_installment)).await?;
     let entry = Entry {
         customer_id: plan.customer.id,
         invoice_id: (plan.invoices.len() == 1).then(|| plan.invoices[0].id),
@@ -394,6 +480,7 @@ pub async fn create_as(
             "invoices": numbers,
             "maxInstallments": max_installments,
             "provider": link.provider,
+            "planInstallments": installments.iter().map(|view| view.installment.position).collect::<Vec<_>>(),
         }),
     };
     activities::append(&txn, org, actor, entry, now).await?;
@@ -447,6 +534,9 @@ pub struct PublicLink {
     pub link: payment_link::Model,
     pub organization_name: String,
     pub invoices: Vec<invoice::Model>,
+    /// For a link that pays plan installments: each one's position, the plan's count and the
+    /// due date, first to last.
+    pub installments: Vec<(i32, usize, chrono::NaiveDate)>,
     /// The status as the customer should see it: an ACTIVE link past its time is EXPIRED.
     pub status: PaymentLinkStatus,
 }
@@ -500,6 +590,7 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         .order_by_asc(invoice::Column::DueDate)
         .all(app.db.reader())
         .await?;
+    let installments = super::plans::installments_of_link(app.db.reader(), org, link.id).await?;
     let status = if link.status == PaymentLinkStatus::Active && link.expires_at <= app.clock.now() {
         PaymentLinkStatus::Expired
     } else {
@@ -509,6 +600,7 @@ async fn public_view(app: &AppState, link: payment_link::Model) -> AppResult<Pub
         link,
         organization_name,
         invoices,
+        installments,
         status,
     })
 }

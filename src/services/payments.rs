@@ -97,12 +97,15 @@ pub(crate) async fn record_in(
     // Allocations are checked against a valid amount only.
     checks.stop_if_invalid()?;
 
-    let (plan, locked) = match &input.allocations {
+    let (plan, locked, charge) = match &input.allocations {
         Some(requested) => {
-            explicit_plan(txn, org, input.customer_id, amount, requested, &mut checks).await?
+            let (plan, locked) =
+                explicit_plan(txn, org, input.customer_id, amount, requested, &mut checks).await?;
+            (plan, locked, None)
         }
         None => oldest_due_first(txn, org, input.customer_id, amount).await?,
     };
+    let charged = charge.map_or(0, |(_, minor)| minor);
     let planned: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
     checks.check(
         reversed_after(txn, org, &planned, received_at.date_naive()).await?,
@@ -119,7 +122,9 @@ pub(crate) async fn record_in(
         customer_id: Set(input.customer_id),
         amount_minor: Set(amount.minor),
         charged_minor: Set(amount.minor),
-        unapplied_minor: Set(amount.minor - plan.iter().map(|part| part.amount_minor).sum::<i64>()),
+        unapplied_minor: Set(amount.minor
+            - charged
+            - plan.iter().map(|part| part.amount_minor).sum::<i64>()),
         currency: Set(amount.currency.code().to_owned()),
         method: Set(input.method),
         received_at: Set(received_at),
@@ -139,8 +144,11 @@ pub(crate) async fn record_in(
     .insert(txn)
     .await?;
     let allocations = apply(txn, org, payment_id, &plan, &locked, received_at, now).await?;
+    if let Some((plan_id, minor)) = charge {
+        super::plans::book_charge(txn, org, plan_id, payment_id, minor, now).await?;
+    }
 
-    let applied: i64 = plan.iter().map(|a| a.amount_minor).sum();
+    let applied: i64 = plan.iter().map(|a| a.amount_minor).sum::<i64>() + charged;
     let (numbers, single) = touched(&plan, &locked);
     let entry = Entry {
         customer_id: input.customer_id,
@@ -154,13 +162,17 @@ pub(crate) async fn record_in(
             "method": format!("{:?}", input.method),
             "invoices": numbers,
             "unapplied": Money::from_minor(amount.minor - applied, amount.currency).to_decimal().to_string(),
+            "planInterest": (charged > 0).then(|| Money::from_minor(charged, amount.currency).to_decimal().to_string()),
         }),
     };
     activities::append(txn, org, Actor::User(viewer), entry, now).await?;
     // Links over these invoices must not take this money a second time.
     let paid: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
-    let withdrawals =
+    let mut withdrawals =
         link_pricing::reconcile_links(txn, org, &paid, Actor::User(viewer), now).await?;
+    withdrawals.extend(
+        super::plans::reevaluate(txn, org, input.customer_id, Actor::User(viewer), now).await?,
+    );
     Ok((
         Recorded {
             payment,
@@ -295,6 +307,8 @@ pub(crate) async fn reverse_in(
         }),
     };
     activities::append(txn, org, Actor::User(viewer), entry, now).await?;
+    // A plan these invoices were completing is owed again; its links stay as they are.
+    super::plans::reevaluate(txn, org, payment.customer_id, Actor::User(viewer), now).await?;
     Ok(reversed)
 }
 
@@ -408,13 +422,20 @@ async fn explicit_plan(
     Ok((plan, locked))
 }
 
-/// The customer's unpaid invoices in the payment's currency, oldest due first.
+/// The customer's unpaid invoices in the payment's currency, oldest due first — those of an
+/// active payment plan before the rest, and then the plan's interest before the rest (the
+/// customer pays the installment). Answers the allocations, the invoices locked, and the part
+/// booked as the plan's interest.
 async fn oldest_due_first(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
     customer_id: Uuid,
     amount: Money,
-) -> AppResult<(Vec<Allocation>, HashMap<Uuid, invoice::Model>)> {
+) -> AppResult<(
+    Vec<Allocation>,
+    HashMap<Uuid, invoice::Model>,
+    Option<(Uuid, i64)>,
+)> {
     let open = invoice::Entity::in_org(org)
         .filter(invoice::Column::CustomerId.eq(customer_id))
         .filter(invoice::Column::Currency.eq(amount.currency.code()))
@@ -425,12 +446,28 @@ async fn oldest_due_first(
         .lock_exclusive()
         .all(conn)
         .await?;
-    let (plan, _unapplied) = allocation::in_order(amount.minor, &receivables(open.iter()));
+    let active = super::plans::active_for(conn, org, customer_id, amount.currency).await?;
+    let covered = |invoice: &&invoice::Model| {
+        active
+            .as_ref()
+            .is_some_and(|plan| plan.invoice_ids.contains(&invoice.id))
+    };
+    let (first, rest): (Vec<&invoice::Model>, Vec<&invoice::Model>) =
+        open.iter().partition(covered);
+    let (mut plan, left) = allocation::in_order(amount.minor, &receivables(first.into_iter()));
+    let charge = active
+        .as_ref()
+        .map(|active| (active.plan.id, left.min(active.interest_left)))
+        .filter(|(_, minor)| *minor > 0);
+    let left = left - charge.map_or(0, |(_, minor)| minor);
+    let (others, _unapplied) = allocation::in_order(left, &receivables(rest.into_iter()));
+    plan.extend(others);
     Ok((
         plan,
         open.into_iter()
             .map(|invoice| (invoice.id, invoice))
             .collect(),
+        charge,
     ))
 }
 

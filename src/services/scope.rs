@@ -8,8 +8,9 @@ use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, api_token, contact, customer, customer_assignment, dispute, exchange_rate,
     instrument, instrument_event, invoice, message_template, payment, payment_allocation,
-    payment_link, payment_link_invoice, promise, promise_invoice, reminder_policy, reminder_send,
-    task, task_invoice, user,
+    payment_link, payment_link_installment, payment_link_invoice, payment_plan,
+    payment_plan_charge, payment_plan_invoice, plan_installment, plan_reminder_send, promise,
+    promise_invoice, reminder_policy, reminder_send, task, task_invoice, user,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -155,7 +156,13 @@ org_scoped!(
     customer_assignment,
     exchange_rate,
     instrument,
-    instrument_event
+    instrument_event,
+    payment_plan,
+    payment_plan_invoice,
+    plan_installment,
+    payment_plan_charge,
+    payment_link_installment,
+    plan_reminder_send
 );
 
 /// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).

@@ -101,6 +101,16 @@ on_both_databases! {
         let bounced = nodes.iter().find(|node| node["status"] == "BOUNCED").unwrap();
         assert_eq!(bounced["payment"]["reversed"], true);
         assert_eq!(bounced["history"], serde_json::json!([{"status": "IN_PORTFOLIO"}, {"status": "DEPOSITED"}, {"status": "BOUNCED"}]));
+
+        // A payment plan in progress: four installments with 3 % interest, the first paid.
+        let (_, body) = app.graphql(&token, "{ paymentPlans { totalCount edges { node { status interestPercent paid { amount } installments { status amount { amount } } } } } }", serde_json::json!({})).await;
+        assert_eq!(body["data"]["paymentPlans"]["totalCount"], 1, "{body}");
+        let plan = &body["data"]["paymentPlans"]["edges"][0]["node"];
+        assert_eq!(plan["status"], "ACTIVE");
+        assert_eq!(plan["interestPercent"], "3.00");
+        let statuses: Vec<&str> = plan["installments"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["PAID", "PENDING", "PENDING", "PENDING"], "{body}");
+        assert_eq!(plan["paid"]["amount"], plan["installments"][0]["amount"]["amount"]);
     }
 }
 

@@ -124,6 +124,9 @@ impl TestDatabase {
                 "TAHSILAT_DATABASE_MAX_CONNECTIONS".to_owned(),
                 "5".to_owned(),
             ),
+            // Tests drive expiry, promises and plans by hand, day by day: no pass of their own
+            // beside the one at start (before any data).
+            ("TAHSILAT_JOBS_INTERVAL".to_owned(), "86400".to_owned()),
             // Most scenarios pay through the test bank; `attacks` checks it is off by default.
             ("TAHSILAT_SANDBOX".to_owned(), "on".to_owned()),
         ];

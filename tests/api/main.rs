@@ -31,6 +31,7 @@ mod operations;
 mod pay_page;
 mod payment_links;
 mod paytr;
+mod plans;
 mod promises;
 mod reversals;
 mod schema;

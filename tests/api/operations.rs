@@ -102,6 +102,13 @@ on_both_databases! {
         assert_eq!(portfolio["totalCount"], 1);
         let reversed = run(&app, &team.manager, "reversePayment", json!({"input": {"paymentId": cheque["instrument"]["payment"]["id"], "reason": "Yanlış kayıt"}}), &mut ran).await;
         assert_eq!(reversed["payment"]["reversed"], true);
+        let plan = run(&app, &team.collector, "createPaymentPlan", json!({"input": {"customerId": customer, "invoiceIds": [invoice], "count": 3, "firstDueDate": "2026-12-15", "interval": "MONTHLY", "interestPercent": "4.5", "note": "Üç ay"}}), &mut ran).await;
+        assert_eq!(plan["plan"]["total"]["amount"], "784.27", "750.50 plus 4.5 %: {plan}");
+        let plans = run(&app, &team.collector, "paymentPlans", json!({"filter": {"status": "ACTIVE"}}), &mut ran).await;
+        assert_eq!(plans["totalCount"], 1);
+        let one = run(&app, &team.collector, "paymentPlan", json!({"id": plan["plan"]["id"]}), &mut ran).await;
+        assert_eq!(one["installments"].as_array().unwrap().len(), 3);
+        run(&app, &team.collector, "cancelPaymentPlan", json!({"input": {"id": plan["plan"]["id"], "reason": "Tek seferde ödenecek"}}), &mut ran).await;
         let behaviour = run(&app, &team.collector, "paymentBehaviour", json!({"id": customer}), &mut ran).await;
         assert_eq!(behaviour["invoices"]["edges"][0]["node"]["expectedPaymentDate"], "2026-12-01");
 

@@ -216,6 +216,15 @@ impl Customer {
         Ok(found.into_iter().map(super::promise::Promise).collect())
     }
 
+    /// The customer's payment plans, newest first.
+    async fn payment_plans(&self, ctx: &Context<'_>) -> Result<Vec<super::plan::PaymentPlan>> {
+        let mut found = load(ctx, |loaders| &loaders.plans_of_customer, self.0.id)
+            .await?
+            .unwrap_or_default();
+        found.sort_by_key(|plan| std::cmp::Reverse((plan.created_at, plan.id)));
+        Ok(found.into_iter().map(super::plan::PaymentPlan).collect())
+    }
+
     /// How the customer's promises went: made, kept, broken, and the share kept.
     async fn promise_stats(&self, ctx: &Context<'_>) -> Result<super::promise::PromiseStats> {
         let found = load(ctx, |loaders| &loaders.promises_of_customer, self.0.id)

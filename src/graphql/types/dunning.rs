@@ -86,6 +86,11 @@ pub struct DunningSettings {
     pub weekdays: Vec<Weekday>,
     /// Days after a promised date before an unpaid promise counts as broken.
     pub promise_grace_days: i32,
+    /// Days after an installment's due date before an unpaid one counts as missed.
+    pub plan_grace_days: i32,
+    /// Installments missed and still unpaid that break a payment plan (then normal dunning
+    /// resumes on what its invoices owe).
+    pub plan_misses_to_break: i32,
 }
 
 impl From<domain::DunningSettings> for DunningSettings {
@@ -101,6 +106,8 @@ impl From<domain::DunningSettings> for DunningSettings {
                 .filter_map(|day| Weekday::from_name(day))
                 .collect(),
             promise_grace_days: i32::try_from(settings.promise_grace_days).unwrap_or(i32::MAX),
+            plan_grace_days: i32::try_from(settings.plan_grace_days).unwrap_or(i32::MAX),
+            plan_misses_to_break: i32::try_from(settings.plan_misses_to_break).unwrap_or(i32::MAX),
         }
     }
 }
@@ -120,6 +127,10 @@ pub struct UpdateDunningSettingsInput {
     pub weekdays: Vec<Weekday>,
     /// 0 to 30.
     pub promise_grace_days: i32,
+    /// 0 to 30; default 2.
+    pub plan_grace_days: Option<i32>,
+    /// 1 to 12; default 2.
+    pub plan_misses_to_break: Option<i32>,
 }
 
 /// How long a text is as an SMS.
@@ -580,6 +591,16 @@ impl DunningMutation {
                 .map(|day| day.name().to_owned())
                 .collect(),
             promise_grace_days: u32::try_from(input.promise_grace_days).unwrap_or(u32::MAX),
+            plan_grace_days: input
+                .plan_grace_days
+                .map_or(crate::domain::plan::DEFAULT_GRACE_DAYS, |days| {
+                    u32::try_from(days).unwrap_or(u32::MAX)
+                }),
+            plan_misses_to_break: input
+                .plan_misses_to_break
+                .map_or(crate::domain::plan::DEFAULT_MISSES_TO_BREAK, |count| {
+                    u32::try_from(count).unwrap_or(u32::MAX)
+                }),
         };
         let (settings, user_errors) = split(dunning::update_settings(app, viewer, settings).await)?;
         Ok(DunningSettingsPayload {

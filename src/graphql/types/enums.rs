@@ -83,6 +83,18 @@ pub enum ActivityKind {
     PromiseKept,
     /// The promise passed unpaid; a task went to the collector.
     PromiseBroken,
+    /// A payment plan was agreed; `data` holds its id, total, interest and installments.
+    PlanCreated,
+    /// An installment passed its due date plus grace unpaid; a task went to the collector.
+    /// `data` holds the plan, the installment's position, due date and what is left on it.
+    PlanInstallmentMissed,
+    /// Every installment of a plan was paid.
+    PlanCompleted,
+    /// Too many installments were missed: the plan ended and normal dunning resumed on what
+    /// its invoices still owe.
+    PlanBroken,
+    /// A person withdrew the plan; `note` holds the reason.
+    PlanCancelled,
     /// A reminder went out (actor `system`); `data` holds the step, channel, invoices and amounts,
     /// and `fallback` when an SMS went as mail or a task for want of a mobile number.
     ReminderSent,

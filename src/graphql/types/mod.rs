@@ -12,6 +12,7 @@ pub mod invoice;
 pub mod money;
 pub mod payment;
 pub mod payment_link;
+pub mod plan;
 pub mod promise;
 pub mod task;
 pub mod user;

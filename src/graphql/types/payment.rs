@@ -105,13 +105,9 @@ impl Payment {
             .collect())
     }
 
-    /// What is not applied to any invoice.
-    async fn unapplied_amount(&self, ctx: &Context<'_>) -> Result<Money> {
-        let rows = load(ctx, |loaders| &loaders.allocations_of_payment, self.0.id)
-            .await?
-            .unwrap_or_default();
-        let applied: i64 = rows.iter().map(|row| row.amount_minor).sum();
-        Ok(DomainMoney::from_minor(self.0.amount_minor - applied, self.currency().gql()?).into())
+    /// What is applied neither to an invoice nor to a payment plan's interest (vade farkı).
+    async fn unapplied_amount(&self) -> Result<Money> {
+        Ok(DomainMoney::from_minor(self.0.unapplied_minor, self.currency().gql()?).into())
     }
 
     /// Taken by the sandbox (a test bank): no money moved.

@@ -249,7 +249,13 @@ impl PaymentLinksMutation {
             app,
             viewer,
             payment_links::NewPaymentLink {
-                invoice_ids: input.invoice_ids.iter().map(input_id).collect(),
+                invoice_ids: input.invoice_ids.iter().flatten().map(input_id).collect(),
+                plan_installment_ids: input
+                    .plan_installment_ids
+                    .iter()
+                    .flatten()
+                    .map(input_id)
+                    .collect(),
                 amount: input.amount.map(|amount| amount.0),
                 max_installments: input.max_installments,
                 provider: input.provider,

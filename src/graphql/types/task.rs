@@ -39,6 +39,8 @@ pub enum TaskSource {
     CustomerReply,
     /// A cheque or note of the customer's bounced, or sits past its maturity.
     Instrument,
+    /// An installment of the customer's payment plan was missed, or the plan broke.
+    PaymentPlan,
 }
 
 /// Where a task stands.

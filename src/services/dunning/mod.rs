@@ -2,6 +2,7 @@
 //! customer's reminders, and the scheduler that sends them (see [`scheduler`]).
 
 pub mod defaults;
+pub mod installments;
 pub mod policies;
 pub mod scheduler;
 pub mod sending;
@@ -26,6 +27,8 @@ use crate::state::AppState;
 
 /// The most grace days a promise may get.
 pub const MAX_GRACE_DAYS: u32 = 30;
+/// The most missed installments a plan may be allowed before it breaks.
+pub const MAX_MISSES_TO_BREAK: u32 = 12;
 
 /// The organization's dunning settings (defaults where it has none).
 pub async fn settings(
@@ -95,6 +98,18 @@ pub async fn update_settings(
         &["promiseGraceDays"],
         "OUT_OF_RANGE",
         format!("grace is 0 to {MAX_GRACE_DAYS} days"),
+    );
+    checks.check(
+        input.plan_grace_days > MAX_GRACE_DAYS,
+        &["planGraceDays"],
+        "OUT_OF_RANGE",
+        format!("grace is 0 to {MAX_GRACE_DAYS} days"),
+    );
+    checks.check(
+        !(1..=MAX_MISSES_TO_BREAK).contains(&input.plan_misses_to_break),
+        &["planMissesToBreak"],
+        "OUT_OF_RANGE",
+        format!("a plan breaks after 1 to {MAX_MISSES_TO_BREAK} missed installments"),
     );
     checks.finish()?;
     let mut weekdays = input.weekdays.clone();

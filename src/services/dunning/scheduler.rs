@@ -9,7 +9,8 @@
 //! - Catch-up: after downtime only the latest due step goes; earlier ones are written SKIPPED.
 //! - Memory: customers are taken a page at a time, with their invoices.
 //!
-//! The same planning answers `dunningPreview` without writing anything.
+//! The same planning answers `dunningPreview` without writing anything. Invoices an active
+//! payment plan covers are left to its installments' reminders (see [`super::installments`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -56,12 +57,15 @@ pub struct Planned {
     pub max_installments: i32,
     pub step: Step,
     pub invoices: Vec<invoice::Model>,
-    /// Earlier steps passed over after downtime: (invoice, day).
+    /// Earlier steps passed over after downtime: (invoice, day), or (installment, day).
     pub skipped: Vec<(Uuid, i32)>,
+    /// Set when the message is about a payment-plan installment (`invoices` are then the
+    /// plan's invoices that still owe).
+    pub installment: Option<super::installments::InstallmentDue>,
 }
 
 /// The organization's policies by id, and its default.
-struct Policies {
+pub(super) struct Policies {
     by_id: HashMap<Uuid, (reminder_policy::Model, Vec<Step>)>,
     default: Option<Uuid>,
 }
@@ -83,7 +87,10 @@ impl Policies {
         Ok(Policies { by_id, default })
     }
 
-    fn of(&self, customer: &customer::Model) -> Option<&(reminder_policy::Model, Vec<Step>)> {
+    pub(super) fn of(
+        &self,
+        customer: &customer::Model,
+    ) -> Option<&(reminder_policy::Model, Vec<Step>)> {
         if customer.reminders_off == Some(true) {
             return None;
         }
@@ -152,7 +159,10 @@ async fn plan_page(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let promised = promised_invoices(conn, org, &with_invoices, grace_days, today).await?;
+    let mut promised = promised_invoices(conn, org, &with_invoices, grace_days, today).await?;
+    // A payment plan's invoices are reminded through its installments instead.
+    promised
+        .extend(crate::services::plans::covered_for_customers(conn, org, &with_invoices).await?);
     let handled: HashSet<(Uuid, Uuid, i32)> = reminder_send::Entity::in_org(org)
         .select_only()
         .column(reminder_send::Column::InvoiceId)
@@ -220,6 +230,7 @@ async fn plan_page(
             step: step.clone(),
             invoices,
             skipped,
+            installment: None,
         });
     }
     planned.sort_by_key(|message| (message.customer.name.clone(), message.step.offset_days));
@@ -359,6 +370,11 @@ pub async fn run_pass(app: &AppState) -> AppResult<PassReport> {
                 None => break,
             }
         }
+        let installments =
+            super::installments::plan(app.db.reader(), org, &policies, today).await?;
+        let (sent, already) = sender.send(app, installments).await?;
+        report.sent += sent;
+        report.already_sent += already;
         if let Some(claim) = claim {
             claim.commit().await?;
         }

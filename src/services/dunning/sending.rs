@@ -24,8 +24,8 @@ use crate::domain::payment_link::{PaymentLinkStatus, new_token};
 use crate::domain::task::{TaskKind, TaskSource};
 use crate::entities::outbox::OutboxKind;
 use crate::entities::{
-    activity, contact, customer, message_template, outbox, payment_link, payment_link_invoice,
-    reminder_send, task, task_invoice, user,
+    activity, contact, customer, message_template, outbox, payment_link, payment_link_installment,
+    payment_link_invoice, plan_reminder_send, reminder_send, task, task_invoice, user,
 };
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::mail::Mail;
@@ -59,9 +59,11 @@ pub struct Sender {
 struct Writes {
     links: Vec<payment_link::ActiveModel>,
     link_invoices: Vec<payment_link_invoice::ActiveModel>,
+    link_installments: Vec<payment_link_installment::ActiveModel>,
     tasks: Vec<task::ActiveModel>,
     task_invoices: Vec<task_invoice::ActiveModel>,
     sends: Vec<reminder_send::ActiveModel>,
+    plan_sends: Vec<plan_reminder_send::ActiveModel>,
     outbox: Vec<outbox::ActiveModel>,
     activities: Vec<activity::ActiveModel>,
 }
@@ -70,9 +72,11 @@ impl Writes {
     fn extend(&mut self, other: Writes) {
         self.links.extend(other.links);
         self.link_invoices.extend(other.link_invoices);
+        self.link_installments.extend(other.link_installments);
         self.tasks.extend(other.tasks);
         self.task_invoices.extend(other.task_invoices);
         self.sends.extend(other.sends);
+        self.plan_sends.extend(other.plan_sends);
         self.outbox.extend(other.outbox);
         self.activities.extend(other.activities);
     }
@@ -81,9 +85,11 @@ impl Writes {
     async fn insert(self, conn: &impl ConnectionTrait) -> AppResult<()> {
         insert_chunked(conn, self.links).await?;
         insert_chunked(conn, self.link_invoices).await?;
+        insert_chunked(conn, self.link_installments).await?;
         insert_chunked(conn, self.tasks).await?;
         insert_chunked(conn, self.task_invoices).await?;
         insert_chunked(conn, self.sends).await?;
+        insert_chunked(conn, self.plan_sends).await?;
         insert_chunked(conn, self.outbox).await?;
         insert_chunked(conn, self.activities).await
     }
@@ -99,8 +105,15 @@ where
     Ok(())
 }
 
-/// A customer's ACTIVE links and the invoices each covers.
-type Links = HashMap<Uuid, Vec<(payment_link::Model, HashSet<Uuid>)>>;
+/// A customer's ACTIVE links with the invoices each covers and the plan installments it pays.
+type Links = HashMap<Uuid, Vec<Covering>>;
+
+/// An ACTIVE link, the invoices it covers, and the plan installments it pays (if any).
+struct Covering {
+    link: payment_link::Model,
+    invoices: HashSet<Uuid>,
+    installments: HashSet<Uuid>,
+}
 
 impl Sender {
     pub async fn load(
@@ -201,7 +214,17 @@ impl Sender {
             return Ok(HashMap::new());
         }
         let mut covered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        let mut paid: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
         for chunk in links.chunks(1_000) {
+            let joins = payment_link_installment::Entity::in_org(self.org)
+                .filter(payment_link_installment::Column::LinkId.is_in(chunk.iter().map(|l| l.id)))
+                .all(conn)
+                .await?;
+            for join in joins {
+                paid.entry(join.link_id)
+                    .or_default()
+                    .insert(join.installment_id);
+            }
             let joins = payment_link_invoice::Entity::in_org(self.org)
                 .filter(payment_link_invoice::Column::LinkId.is_in(chunk.iter().map(|l| l.id)))
                 .all(conn)
@@ -216,10 +239,15 @@ impl Sender {
         let mut by_customer: Links = HashMap::new();
         for link in links {
             let invoices = covered.remove(&link.id).unwrap_or_default();
+            let installments = paid.remove(&link.id).unwrap_or_default();
             by_customer
                 .entry(link.customer_id)
                 .or_default()
-                .push((link, invoices));
+                .push(Covering {
+                    link,
+                    invoices,
+                    installments,
+                });
         }
         Ok(by_customer)
     }
@@ -245,7 +273,7 @@ impl Sender {
         &self,
         message: &Planned,
         contact: Option<&contact::Model>,
-        links: &[(payment_link::Model, HashSet<Uuid>)],
+        links: &[Covering],
     ) -> AppResult<Writes> {
         let customer = &message.customer;
         let org = self.org;
@@ -290,25 +318,53 @@ impl Sender {
             planned_on: Set(self.today),
             created_at: Set(self.now),
         };
-        let mut sends: Vec<_> = ids
-            .iter()
-            .map(|id| key(*id, message.step.offset_days, SendOutcome::Sent))
-            .collect();
-        sends.extend(
-            message
-                .skipped
+        if let Some(installment) = &message.installment {
+            let key = |offset_days: i32, outcome| plan_reminder_send::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(org.0),
+                installment_id: Set(installment.id),
+                customer_id: Set(customer.id),
+                policy_id: Set(message.policy_id),
+                offset_days: Set(offset_days),
+                outcome: Set(outcome),
+                channel: Set(channel),
+                planned_on: Set(self.today),
+                created_at: Set(self.now),
+            };
+            writes
+                .plan_sends
+                .push(key(message.step.offset_days, SendOutcome::Sent));
+            writes.plan_sends.extend(
+                message
+                    .skipped
+                    .iter()
+                    .map(|(_, day)| key(*day, SendOutcome::Skipped)),
+            );
+        } else {
+            let mut sends: Vec<_> = ids
                 .iter()
-                .map(|(id, day)| key(*id, *day, SendOutcome::Skipped)),
-        );
-        writes.sends = sends;
+                .map(|id| key(*id, message.step.offset_days, SendOutcome::Sent))
+                .collect();
+            sends.extend(
+                message
+                    .skipped
+                    .iter()
+                    .map(|(id, day)| key(*id, *day, SendOutcome::Skipped)),
+            );
+            writes.sends = sends;
+        }
 
         let Some((template_channel, to)) = route else {
-            let note = match fallback {
-                Some(reason) => format!("Reminder (day {}): {reason}", message.step.offset_days),
-                None => format!(
-                    "Reminder (day {}): call the customer",
-                    message.step.offset_days
+            let about = match &message.installment {
+                Some(due) => format!(
+                    "Reminder for installment {}/{} (day {})",
+                    due.position, due.count, message.step.offset_days
                 ),
+                None => format!("Reminder (day {})", message.step.offset_days),
+            };
+            let note = match fallback {
+                Some(reason) => format!("{about}: {reason}"),
+                None => format!("{about}: call the customer"),
             };
             let planned = PlannedTask {
                 kind: TaskKind::Call,
@@ -358,6 +414,12 @@ impl Sender {
                 "amounts": super::scheduler::amounts(&values),
                 "payLink": link,
                 "skippedSteps": message.skipped.iter().map(|(_, day)| *day).collect::<HashSet<_>>(),
+                "planInstallment": message.installment.as_ref().map(|due| json!({
+                    "planId": due.plan_id,
+                    "installmentId": due.id,
+                    "position": due.position,
+                    "dueDate": due.due_date,
+                })),
             }),
         };
         writes
@@ -372,29 +434,41 @@ impl Sender {
         &self,
         message: &Planned,
         ids: &[Uuid],
-        links: &[(payment_link::Model, HashSet<Uuid>)],
+        links: &[Covering],
         writes: &mut Writes,
     ) -> AppResult<Option<String>> {
         let wanted: HashSet<Uuid> = ids.iter().copied().collect();
-        if let Some((link, _)) = links.iter().find(|(_, covered)| *covered == wanted) {
-            return Ok(Some(self.pay_url(&link.token)));
+        let wanted_installments: HashSet<Uuid> =
+            message.installment.iter().map(|due| due.id).collect();
+        let same = |covering: &&Covering| match &message.installment {
+            Some(_) => covering.installments == wanted_installments,
+            None => covering.installments.is_empty() && covering.invoices == wanted,
+        };
+        if let Some(covering) = links.iter().find(same) {
+            return Ok(Some(self.pay_url(&covering.link.token)));
         }
         let Some(provider) = &self.provider else {
             return Ok(None);
         };
-        let currencies: HashSet<&str> = message
+        let mut currencies: HashSet<&str> = message
             .invoices
             .iter()
             .map(|i| i.currency.as_str())
             .collect();
+        if let Some(due) = &message.installment {
+            currencies = HashSet::from([due.left.currency.code()]);
+        }
         let [currency] = currencies.into_iter().collect::<Vec<_>>()[..] else {
             return Ok(None);
         };
-        let owed: i64 = message
-            .invoices
-            .iter()
-            .map(|invoice| (invoice.total_minor - invoice.paid_minor).max(0))
-            .fold(0_i64, i64::saturating_add);
+        let owed: i64 = match &message.installment {
+            Some(due) => due.left.minor,
+            None => message
+                .invoices
+                .iter()
+                .map(|invoice| (invoice.total_minor - invoice.paid_minor).max(0))
+                .fold(0_i64, i64::saturating_add),
+        };
         if owed <= 0 || owed > MAX_MINOR {
             return Ok(None);
         }
@@ -427,6 +501,17 @@ impl Sender {
                 invoice_id: Set(*invoice_id),
             }
         }));
+        if let Some(due) = &message.installment {
+            writes
+                .link_installments
+                .push(payment_link_installment::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(self.org.0),
+                    link_id: Set(id),
+                    installment_id: Set(due.id),
+                    plan_id: Set(due.plan_id),
+                });
+        }
         let amount = Money::from_minor(owed, rules::stored_currency(currency)?);
         let entry = Entry {
             customer_id: message.customer.id,
@@ -463,7 +548,10 @@ impl Sender {
         pay_link: String,
     ) -> AppResult<MessageValues> {
         let customer: &customer::Model = &message.customer;
-        let lines = super::scheduler::lines(&message.invoices, self.today)?;
+        let lines = match &message.installment {
+            Some(due) => vec![installment_line(due, lang, self.today)],
+            None => super::scheduler::lines(&message.invoices, self.today)?,
+        };
         let collector = customer
             .assigned_collector_id
             .and_then(|id| self.users.get(&id));
@@ -479,6 +567,24 @@ impl Sender {
                 .and_then(|user| user.phone.clone())
                 .unwrap_or_default(),
         })
+    }
+}
+
+/// A reminder's one line for a plan installment: "Taksit 2/3", its due date, what is left.
+fn installment_line(
+    due: &super::installments::InstallmentDue,
+    lang: Lang,
+    today: NaiveDate,
+) -> templates::Line {
+    let word = match lang {
+        Lang::Tr => "Taksit",
+        Lang::En => "Installment",
+    };
+    templates::Line {
+        number: format!("{word} {}/{}", due.position, due.count),
+        due_date: due.due_date,
+        days_overdue: (today - due.due_date).num_days(),
+        balance: due.left,
     }
 }
 
