@@ -570,7 +570,8 @@ pub struct ActivePlan {
     pub interest_left: i64,
 }
 
-/// The customer's ACTIVE plan in `currency`, if any.
+/// The customer's ACTIVE plan in `currency`, if any, locked for the caller's transaction: two
+/// payments at once cannot both take the same interest.
 pub async fn active_for(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
@@ -581,6 +582,7 @@ pub async fn active_for(
         .filter(row::Column::CustomerId.eq(customer_id))
         .filter(row::Column::Currency.eq(currency.code()))
         .filter(row::Column::Status.eq(PlanStatus::Active))
+        .lock_exclusive()
         .one(conn)
         .await?
     else {
@@ -610,7 +612,8 @@ async fn active_plan(
     })
 }
 
-/// The ACTIVE plan a link pays installments of, if it is such a link.
+/// The ACTIVE plan a link pays installments of, if it is such a link; locked like
+/// [`active_for`].
 pub async fn plan_of_link(
     conn: &impl ConnectionTrait,
     org: OrganizationId,
@@ -625,6 +628,7 @@ pub async fn plan_of_link(
     };
     let found = row::Entity::find_in_org(join.plan_id, org)
         .filter(row::Column::Status.eq(PlanStatus::Active))
+        .lock_exclusive()
         .one(conn)
         .await?;
     match found {
