@@ -53,12 +53,7 @@ pub(super) async fn plan(
         .all(conn)
         .await?
         .into_iter()
-        .filter(|customer| {
-            customer
-                .dunning_paused_until
-                .is_none_or(|until| until < today)
-        })
-        .filter(|customer| policies.of(customer).is_some())
+        .filter(|customer| policies.reminds(customer, today))
         .map(|customer| (customer.id, customer))
         .collect();
     let active: Vec<&payment_plan::Model> = active

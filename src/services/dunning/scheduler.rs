@@ -98,6 +98,14 @@ impl Policies {
             .get(&customer.reminder_policy_id.or(self.default)?)
     }
 
+    /// Whether the customer gets reminders on `today`: not paused, and with a policy.
+    pub(super) fn reminds(&self, customer: &customer::Model, today: NaiveDate) -> bool {
+        customer
+            .dunning_paused_until
+            .is_none_or(|until| until < today)
+            && self.of(customer).is_some()
+    }
+
     /// The earliest step of any policy (to bound the invoices worth reading).
     fn earliest_offset(&self) -> Option<i32> {
         self.by_id
@@ -130,12 +138,7 @@ async fn plan_page(
     };
     let customers: HashMap<Uuid, customer::Model> = page
         .into_iter()
-        .filter(|customer| {
-            customer
-                .dunning_paused_until
-                .is_none_or(|until| until < today)
-        })
-        .filter(|customer| policies.of(customer).is_some())
+        .filter(|customer| policies.reminds(customer, today))
         .map(|customer| (customer.id, customer))
         .collect();
     if customers.is_empty() {
