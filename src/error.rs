@@ -166,6 +166,15 @@ impl Validation {
         }
     }
 
+    /// The errors recorded, for a caller that answers them per row (a bulk import).
+    pub fn into_errors(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+
     pub fn finish(self) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())

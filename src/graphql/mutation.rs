@@ -8,6 +8,7 @@ use super::types::analytics::AnalyticsMutation;
 use super::types::customer::CustomersMutation;
 use super::types::dispute::DisputesMutation;
 use super::types::dunning::DunningMutation;
+use super::types::import::ImportsMutation;
 use super::types::instrument::InstrumentsMutation;
 use super::types::invoice::InvoicesMutation;
 use super::types::payment::PaymentsMutation;
@@ -33,6 +34,7 @@ pub struct MutationRoot(
     TasksMutation,
     PromisesMutation,
     PlansMutation,
+    ImportsMutation,
     UsersMutation,
 );
 

@@ -42,8 +42,8 @@ use tracing::Span;
 use crate::graphql::TahsilatSchema;
 use crate::state::AppState;
 
-/// The largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest request body accepted: room for a bulk import of 10,000 rows.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// How long one request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 

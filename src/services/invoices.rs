@@ -89,6 +89,9 @@ pub async fn create(
         "DUPLICATE",
         format!("invoice {number} exists already"),
     );
+    if let Some(reference) = &external_ref {
+        check_external_ref_free(&txn, org, reference, None, &mut checks).await?;
+    }
     let terms = customer.map_or(0, |customer| customer.payment_terms_days);
     let due_date = input
         .due_date
@@ -132,10 +135,11 @@ pub async fn create(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
+            // A race past the pre-checks: the number or the reference was taken meanwhile.
             FieldError::new(
                 &["number"],
                 "DUPLICATE",
-                format!("invoice {number} exists already"),
+                format!("invoice {number} (or its external reference) exists already"),
             )
             .into_error()
         } else {
@@ -195,6 +199,9 @@ pub async fn update(
     let invoice = invoice_for_update(&txn, org, id).await?;
     let frozen = invoice.status == InvoiceStatus::Void;
     checks.check(frozen, &["id"], "INVOICE_VOID", "a void invoice is frozen");
+    if let Some(Some(reference)) = &external_ref {
+        check_external_ref_free(&txn, org, reference, Some(invoice.id), &mut checks).await?;
+    }
     if let Some(due) = changes.due_date {
         checks.check(
             due < invoice.issue_date,
@@ -294,6 +301,29 @@ pub async fn void(
     txn.commit().await?;
     link_pricing::withdraw_at_providers(app, withdrawals).await;
     Ok(voided)
+}
+
+/// Refuses an external reference another of the organization's invoices has (DUPLICATE).
+pub async fn check_external_ref_free(
+    conn: &impl sea_orm::ConnectionTrait,
+    org: OrganizationId,
+    external_ref: &str,
+    except: Option<Uuid>,
+    checks: &mut Validation,
+) -> AppResult<()> {
+    let mut taken =
+        invoice::Entity::in_org(org).filter(invoice::Column::ExternalRef.eq(external_ref));
+    if let Some(id) = except {
+        taken = taken.filter(invoice::Column::Id.ne(id));
+    }
+    if taken.one(conn).await?.is_some() {
+        checks.add(FieldError::new(
+            &["externalRef"],
+            "DUPLICATE",
+            format!("another invoice has the reference {external_ref:?}"),
+        ));
+    }
+    Ok(())
 }
 
 /// What to list.

@@ -24,6 +24,7 @@ mod disputes;
 mod dunning;
 mod hardening;
 mod health;
+mod imports;
 mod instruments;
 mod lists;
 mod mail;

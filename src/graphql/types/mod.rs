@@ -7,6 +7,7 @@ pub mod customer;
 pub mod dispute;
 pub mod dunning;
 pub mod enums;
+pub mod import;
 pub mod instrument;
 pub mod invoice;
 pub mod money;
