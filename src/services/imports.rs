@@ -1,4 +1,5 @@
-//! Bulk upserts from the ERP: customers and invoices keyed by their external reference. A new
+//! Bulk upserts from the ERP: customers and invoices keyed by their external reference, payments
+//! by theirs. A new
 //! key inserts, a known key updates only what changed (logged only then), an identical row
 //! changes nothing, so importing the same file twice is a no-op. Each row is checked by the same
 //! rules as the single mutations and answered on its own; ALL_OR_NOTHING writes nothing when any
@@ -778,4 +779,173 @@ async fn invoices_by(
         }
     }
     Ok(found)
+}
+
+/// One payment row from the ERP.
+#[derive(Debug, Clone)]
+pub struct PaymentRow {
+    /// The ERP's key for the payment (dekont / fiş no): a payment with it is never recorded twice.
+    pub reference: String,
+    pub customer_external_ref: String,
+    pub amount: Decimal,
+    pub currency: String,
+    pub method: crate::domain::payment::PaymentMethod,
+    /// Default: now.
+    pub received_at: Option<DateTime<Utc>>,
+    /// (invoice external reference, amount); none: the customer's unpaid invoices oldest due
+    /// first.
+    pub allocations: Option<Vec<(String, Decimal)>>,
+}
+
+/// MANAGER and up: payments from the ERP, keyed by `reference`. A new reference is recorded like
+/// `recordPayment` (allocated as the row says, or oldest due first); a known one is UNCHANGED when
+/// it names the same customer, amount and currency, and refused otherwise — a recorded payment is
+/// changed only by reversing it.
+#[tracing::instrument(skip_all, fields(rows = rows.len()))]
+pub async fn payments(
+    app: &AppState,
+    viewer: &Viewer,
+    mode: Mode,
+    rows: Vec<PaymentRow>,
+) -> AppResult<Report> {
+    viewer.require(Role::Manager)?;
+    check_size(rows.len())?;
+    let org = viewer.organization_id;
+    let now = app.clock.now();
+    let mut report = Report::default();
+    let txn = app.db.begin().await?;
+    let customer_refs: Vec<String> = rows
+        .iter()
+        .map(|row| row.customer_external_ref.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let customers = customers_by_ref(&txn, org, &customer_refs).await?;
+    let invoice_refs: Vec<String> = rows
+        .iter()
+        .flat_map(|row| row.allocations.iter().flatten().map(|(r, _)| r.clone()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let invoices = invoices_by(&txn, org, invoice::Column::ExternalRef, &invoice_refs).await?;
+    let mut seen = HashSet::new();
+    let mut withdrawals = Vec::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        let number = index + 1;
+        let mut checks = Validation::new();
+        let reference = required_ref(&row.reference, "reference", &mut checks);
+        let reference_given = Some(row.reference.clone());
+        checks.check(
+            !reference.is_empty() && !seen.insert(reference.clone()),
+            &["reference"],
+            "DUPLICATE",
+            "the reference appears earlier in this import",
+        );
+        let customer = customers.get(&row.customer_external_ref);
+        checks.check(
+            customer.is_none(),
+            &["customerExternalRef"],
+            "CUSTOMER_NOT_FOUND",
+            format!(
+                "no customer has the reference {:?}",
+                row.customer_external_ref
+            ),
+        );
+        let mut allocations = None;
+        if let Some(listed) = &row.allocations {
+            let mut mapped = Vec::with_capacity(listed.len());
+            for (position, (invoice_ref, amount)) in listed.iter().enumerate() {
+                let position = position.to_string();
+                match invoices.get(invoice_ref) {
+                    Some(found) => mapped.push((found.id, *amount)),
+                    None => checks.add(FieldError::new(
+                        &["allocations", position.as_str(), "invoiceExternalRef"],
+                        "NOT_FOUND",
+                        format!("no invoice has the reference {invoice_ref:?}"),
+                    )),
+                }
+            }
+            allocations = Some(mapped);
+        }
+        // A missing customer is among the errors already.
+        let errors = checks.into_errors().err();
+        let Some(customer) = customer.filter(|_| errors.is_none()) else {
+            report.push(rejected(
+                number,
+                reference_given,
+                errors.unwrap_or_default(),
+            ));
+            continue;
+        };
+        let existing = crate::entities::payment::Entity::in_org(org)
+            .filter(crate::entities::payment::Column::Reference.eq(reference.as_str()))
+            .one(&txn)
+            .await?;
+        if let Some(found) = existing {
+            let same = found.customer_id == customer.id
+                && found.currency == row.currency
+                && rules::stored_currency(&found.currency)
+                    .map(|currency| {
+                        crate::domain::money::Money::from_minor(found.amount_minor, currency)
+                            .to_decimal()
+                            == row.amount
+                    })
+                    .unwrap_or(false);
+            if same {
+                report.push(RowResult {
+                    row: number,
+                    external_ref: reference_given,
+                    outcome: Outcome::Unchanged,
+                    id: Some(found.id),
+                    errors: Vec::new(),
+                });
+            } else {
+                let error = FieldError::new(
+                    &["reference"],
+                    "PAYMENT_EXISTS",
+                    "a different payment has this reference: reverse it to change it",
+                );
+                report.push(rejected(number, reference_given, vec![error]));
+            }
+            continue;
+        }
+        let input = super::payments::RecordPayment {
+            customer_id: customer.id,
+            amount: row.amount,
+            currency: row.currency.clone(),
+            method: row.method,
+            received_at: row.received_at,
+            reference: Some(reference.clone()),
+            allocations,
+        };
+        match super::payments::record_in(&txn, viewer, input, now).await {
+            Ok((recorded, links)) => {
+                withdrawals.extend(links);
+                report.push(RowResult {
+                    row: number,
+                    external_ref: reference_given,
+                    outcome: Outcome::Created,
+                    id: Some(recorded.payment.id),
+                    errors: Vec::new(),
+                });
+            }
+            Err(crate::error::AppError::Invalid(errors)) => {
+                report.push(rejected(number, reference_given, errors));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let written = mode == Mode::ValidRows || report.rejected == 0;
+    let report = finish(
+        txn,
+        mode,
+        report,
+        Vec::<customer::ActiveModel>::new(),
+        Vec::new(),
+    )
+    .await?;
+    if written {
+        link_pricing::withdraw_at_providers(app, withdrawals).await;
+    }
+    Ok(report)
 }

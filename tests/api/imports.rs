@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::collections::{Team, mutate};
 
 const CUSTOMERS: &str = "mutation($input: ImportCustomersInput!) { importCustomers(input: $input) { created updated unchanged rejected results { row externalRef outcome id userErrors { field code } } userErrors { field code } } }";
+const PAYMENTS: &str = "mutation($input: ImportPaymentsInput!) { importPayments(input: $input) { created updated unchanged rejected results { row outcome id userErrors { field code } } userErrors { code } } }";
 const INVOICES: &str = "mutation($input: ImportInvoicesInput!) { importInvoices(input: $input) { created updated unchanged rejected results { row externalRef outcome id userErrors { field code } } userErrors { field code } } }";
 
 fn totals(payload: &Value) -> (i64, i64, i64, i64) {
@@ -114,6 +115,26 @@ on_both_databases! {
         assert_eq!(body["data"]["invoices"]["totalCount"], 5_001);
         let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { invoice(id: $id) { total { amount } } }", json!({"id": update["results"][1]["id"]})).await;
         assert_eq!(body["data"]["invoice"]["total"]["amount"], "1002.75", "{body}");
+
+        // Payments keyed by their reference: recorded once, the same again UNCHANGED, a different
+        // one with a known reference refused.
+        let payments = json!({"rows": [
+            {"reference": "DEK-1", "customerExternalRef": "C-001", "amount": "500.00", "currency": "TRY", "method": "BANK_TRANSFER", "receivedAt": "2026-11-20T10:00:00Z", "allocations": [{"invoiceExternalRef": "ERP-00004", "amount": "500.00"}]},
+            {"reference": "DEK-2", "customerExternalRef": "C-002", "amount": "100.00", "currency": "TRY", "method": "CASH"},
+            {"reference": "DEK-3", "customerExternalRef": "C-001", "amount": "1.00", "currency": "TRY", "method": "CASH", "allocations": [{"invoiceExternalRef": "ERP-77777", "amount": "1.00"}]},
+        ]});
+        let (_, body) = app.graphql(&team.collector, PAYMENTS, json!({"input": payments})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+        let recorded = mutate(&app, &team.manager, PAYMENTS, payments.clone()).await;
+        assert_eq!(totals(&recorded), (2, 0, 0, 1), "{recorded}");
+        assert_eq!(recorded["results"][2]["userErrors"], json!([{"field": ["input", "rows", "2", "allocations", "0", "invoiceExternalRef"], "code": "NOT_FOUND"}]));
+        let again = mutate(&app, &team.manager, PAYMENTS, payments.clone()).await;
+        assert_eq!(totals(&again), (0, 0, 2, 1), "{again}");
+        assert_eq!(again["results"][0]["id"], recorded["results"][0]["id"]);
+        let different = mutate(&app, &team.manager, PAYMENTS, json!({"rows": [{"reference": "DEK-1", "customerExternalRef": "C-001", "amount": "600.00", "currency": "TRY", "method": "BANK_TRANSFER"}]})).await;
+        assert_eq!(different["results"][0]["userErrors"][0]["code"], "PAYMENT_EXISTS", "{different}");
+        let (_, body) = app.graphql(&team.viewer, "query($id: ID!) { invoice(id: $id) { paidAmount { amount } } }", json!({"id": update["results"][3]["id"]})).await;
+        assert_eq!(body["data"]["invoice"]["paidAmount"]["amount"], "500.00", "{body}");
 
         // Another organization's references are not ours: its rows find no customer.
         let foreign = mutate(&app, &other.manager, INVOICES, json!({"rows": [

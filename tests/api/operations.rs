@@ -109,6 +109,12 @@ on_both_databases! {
         let one = run(&app, &team.collector, "paymentPlan", json!({"id": plan["plan"]["id"]}), &mut ran).await;
         assert_eq!(one["installments"].as_array().unwrap().len(), 3);
         run(&app, &team.collector, "cancelPaymentPlan", json!({"input": {"id": plan["plan"]["id"], "reason": "Tek seferde ödenecek"}}), &mut ran).await;
+        let imported = run(&app, &team.manager, "importCustomers", json!({"input": {"rows": [{"externalRef": "CARI-1", "name": "Logo Cari A.Ş.", "taxId": "1234567890"}]}}), &mut ran).await;
+        assert_eq!(imported["created"], 1);
+        let imported = run(&app, &team.manager, "importInvoices", json!({"input": {"mode": "ALL_OR_NOTHING", "rows": [{"externalRef": "FAT-1", "customerExternalRef": "CARI-1", "number": "LOGO-1", "issueDate": "2026-11-01", "currency": "TRY", "total": "1250.50"}]}}), &mut ran).await;
+        assert_eq!(imported["created"], 1);
+        let imported = run(&app, &team.manager, "importPayments", json!({"input": {"rows": [{"reference": "DEKONT-1", "customerExternalRef": "CARI-1", "amount": "250.50", "currency": "TRY", "method": "BANK_TRANSFER", "allocations": [{"invoiceExternalRef": "FAT-1", "amount": "250.50"}]}]}}), &mut ran).await;
+        assert_eq!(imported["created"], 1);
         let behaviour = run(&app, &team.collector, "paymentBehaviour", json!({"id": customer}), &mut ran).await;
         assert_eq!(behaviour["invoices"]["edges"][0]["node"]["expectedPaymentDate"], "2026-12-01");
 

@@ -2,9 +2,10 @@
 
 use async_graphql::{Enum, InputObject, SimpleObject};
 
+use super::enums::PaymentMethod;
 use super::id;
 use crate::graphql::area::*;
-use crate::graphql::scalars::{Date, Decimal};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::services::imports;
 
 /// What to do when some rows are refused.
@@ -60,7 +61,7 @@ pub struct ImportRowResult {
     pub external_ref: Option<String>,
     /// What became of it.
     pub outcome: ImportOutcome,
-    /// The customer's or invoice's id, when it exists.
+    /// The customer's, invoice's or payment's id, when it exists.
     pub id: Option<ID>,
     /// Why it was refused; each `field` is the path into the input (`["input", "rows", "4",
     /// "total"]`).
@@ -191,6 +192,45 @@ pub struct ImportInvoicesInput {
     pub rows: Vec<ImportInvoiceRow>,
 }
 
+/// Part of an imported payment applied to one invoice.
+#[derive(InputObject)]
+pub struct ImportAllocationRow {
+    /// The invoice's `externalRef`.
+    pub invoice_external_ref: String,
+    /// Positive, at most what the invoice still owes.
+    pub amount: Decimal,
+}
+
+/// A payment as the ERP has it (tahsilat fişi, dekont).
+#[derive(InputObject)]
+pub struct ImportPaymentRow {
+    /// The ERP's key for the payment: one with it is never recorded twice.
+    pub reference: String,
+    /// The customer's `externalRef`.
+    pub customer_external_ref: String,
+    /// Positive, in `currency`'s digits.
+    pub amount: Decimal,
+    /// ISO code.
+    pub currency: String,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// Default now; not in the future.
+    pub received_at: Option<DateTime>,
+    /// Where it goes; left out: the customer's unpaid invoices, oldest due first (an active
+    /// payment plan's first).
+    pub allocations: Option<Vec<ImportAllocationRow>>,
+}
+
+/// Payments to record, keyed by `reference`.
+#[derive(InputObject)]
+pub struct ImportPaymentsInput {
+    /// Default VALID_ROWS.
+    #[graphql(default)]
+    pub mode: ImportMode,
+    /// 1 to 10,000 rows.
+    pub rows: Vec<ImportPaymentRow>,
+}
+
 /// The imports' mutations.
 #[derive(Default)]
 pub struct ImportsMutation;
@@ -244,5 +284,35 @@ impl ImportsMutation {
             })
             .collect();
         ImportPayload::from_result(imports::invoices(app, viewer, input.mode.into(), rows).await)
+    }
+
+    /// MANAGER and up: payments from the ERP, recorded like `recordPayment` (logged
+    /// PAYMENT_RECORDED) unless one with the same `reference` exists: the same payment again is
+    /// UNCHANGED, a different one with that reference is refused (PAYMENT_EXISTS).
+    async fn import_payments(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportPaymentsInput,
+    ) -> Result<ImportPayload> {
+        let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let rows = input
+            .rows
+            .into_iter()
+            .map(|row| imports::PaymentRow {
+                reference: row.reference,
+                customer_external_ref: row.customer_external_ref,
+                amount: row.amount.0,
+                currency: row.currency,
+                method: row.method.into(),
+                received_at: row.received_at.map(|at| at.0),
+                allocations: row.allocations.map(|parts| {
+                    parts
+                        .into_iter()
+                        .map(|part| (part.invoice_external_ref, part.amount.0))
+                        .collect()
+                }),
+            })
+            .collect();
+        ImportPayload::from_result(imports::payments(app, viewer, input.mode.into(), rows).await)
     }
 }
