@@ -1,7 +1,10 @@
-//! The command line: `serve [--demo]`, `migrate`, `schema`, `user add`, `token revoke`.
+//! The command line: `serve [--demo]`, `migrate`, `schema`, `user add`, `token revoke`,
+//! `rates import`, `import`.
 //!
 //! Exit codes: 0 success, 1 a failure while running (database unreachable, port taken), 2 bad
 //! usage or a bad setting (named in one line on stderr, before anything starts).
+
+mod import;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,6 +60,42 @@ enum Command {
         #[command(subcommand)]
         command: RatesCommand,
     },
+    /// Import customers, invoices or payments from a CSV file the ERP exported (`;` or `,`,
+    /// UTF-8 or Windows-1254, `1.250,50` or `1250.50`, `dd.MM.yyyy` or ISO dates; column names
+    /// in the README). Refused rows go to FILE.rejected.csv with the reason; exit 1 then.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The organization (by name).
+        #[arg(long)]
+        org: String,
+        /// Check and answer every row, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// valid-rows writes the rows that pass; all-or-nothing writes nothing if any is refused.
+        #[arg(long, value_enum, default_value = "valid-rows")]
+        mode: ImportModeArg,
+    },
+}
+
+/// What an import file holds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Customers,
+    Invoices,
+    Payments,
+}
+
+/// What to do with refused rows.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ImportModeArg {
+    /// Write the rows that pass.
+    ValidRows,
+    /// Write nothing when any row is refused.
+    AllOrNothing,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +228,33 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let revoked = revoked.map_err(|error| error.public_message())?;
             println!("revoked {} of {}", revoked.prefix, revoked.email);
             Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            org,
+            dry_run,
+            mode,
+        } => {
+            let state = prepare_state(config, Arc::new(SystemClock))
+                .await
+                .map_err(|e| e.to_string())?;
+            let organization = users::organization_by_name(&state.db, &org)
+                .await
+                .map_err(|error| error.public_message())?
+                .ok_or_else(|| format!("no organization named {org:?}"))?;
+            let kind = match kind {
+                ImportKind::Customers => crate::services::import_files::Kind::Customers,
+                ImportKind::Invoices => crate::services::import_files::Kind::Invoices,
+                ImportKind::Payments => crate::services::import_files::Kind::Payments,
+            };
+            let mode = match mode {
+                ImportModeArg::ValidRows => crate::services::imports::Mode::ValidRows,
+                ImportModeArg::AllOrNothing => crate::services::imports::Mode::AllOrNothing,
+            };
+            let done = import::run(&state, kind, &file, organization, dry_run, mode).await;
+            state.db.close().await;
+            done
         }
         Command::Rates {
             command: RatesCommand::Import { tcmb, org },

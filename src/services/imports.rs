@@ -34,6 +34,41 @@ pub const MAX_ROWS: usize = 10_000;
 /// Keys looked up per statement.
 const CHUNK: usize = 500;
 
+/// Who imports: a MANAGER through the API, or the command line (the activity log then names
+/// `import`).
+#[derive(Debug, Clone, Copy)]
+pub struct Importer<'a> {
+    pub org: OrganizationId,
+    pub actor: Actor<'a>,
+    /// The user recorded on payments; none from the command line.
+    pub user_id: Option<Uuid>,
+    /// Check and answer every row, then write nothing.
+    pub dry_run: bool,
+}
+
+impl<'a> Importer<'a> {
+    /// A person through the API: MANAGER and up.
+    pub fn user(viewer: &'a Viewer) -> AppResult<Self> {
+        viewer.require(Role::Manager)?;
+        Ok(Importer {
+            org: viewer.organization_id,
+            actor: Actor::User(viewer),
+            user_id: Some(viewer.user_id.0),
+            dry_run: false,
+        })
+    }
+
+    /// The command line, for an organization.
+    pub fn command_line(org: OrganizationId, dry_run: bool) -> Self {
+        Importer {
+            org,
+            actor: Actor::System("import"),
+            user_id: None,
+            dry_run,
+        }
+    }
+}
+
 /// What to do when some rows are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -220,13 +255,12 @@ fn check_customer(row: &CustomerRow) -> Result<CheckedCustomer, Vec<FieldError>>
 #[tracing::instrument(skip_all, fields(rows = rows.len()))]
 pub async fn customers(
     app: &AppState,
-    viewer: &Viewer,
+    importer: Importer<'_>,
     mode: Mode,
     rows: Vec<CustomerRow>,
 ) -> AppResult<Report> {
-    viewer.require(Role::Manager)?;
     check_size(rows.len())?;
-    let org = viewer.organization_id;
+    let org = importer.org;
     let now = app.clock.now();
     let mut report = Report::default();
     let mut checked = Vec::with_capacity(rows.len());
@@ -253,7 +287,7 @@ pub async fn customers(
     let existing = customers_by_ref(&txn, org, &refs).await?;
     let mut inserts = Vec::new();
     let mut logs = Vec::new();
-    let actor = Actor::User(viewer);
+    let actor = importer.actor;
     for (row_number, row) in checked {
         let result = match existing.get(&row.external_ref) {
             None => {
@@ -348,13 +382,15 @@ pub async fn customers(
         };
         report.push(result);
     }
-    finish(txn, mode, report, inserts, logs).await
+    finish(txn, mode, importer.dry_run, report, inserts, logs).await
 }
 
-/// Writes the new rows and the log, and commits — unless ALL_OR_NOTHING met a refused row.
+/// Writes the new rows and the log, and commits — unless ALL_OR_NOTHING met a refused row, or
+/// it is a dry run.
 async fn finish<A>(
     txn: sea_orm::DatabaseTransaction,
     mode: Mode,
+    dry_run: bool,
     mut report: Report,
     inserts: Vec<A>,
     logs: Vec<activity::ActiveModel>,
@@ -366,6 +402,11 @@ where
     if mode == Mode::AllOrNothing && report.rejected > 0 {
         drop(txn);
         return Ok(report.nothing_written());
+    }
+    if dry_run {
+        // Every row answered as it would be; the transaction goes unwritten.
+        drop(txn);
+        return Ok(report);
     }
     for chunk in inserts.chunks(CHUNK) {
         insert_all(&txn, chunk.to_vec()).await?;
@@ -476,13 +517,12 @@ fn check_invoice(row: &InvoiceRow) -> Result<CheckedInvoice, Vec<FieldError>> {
 #[tracing::instrument(skip_all, fields(rows = rows.len()))]
 pub async fn invoices(
     app: &AppState,
-    viewer: &Viewer,
+    importer: Importer<'_>,
     mode: Mode,
     rows: Vec<InvoiceRow>,
 ) -> AppResult<Report> {
-    viewer.require(Role::Manager)?;
     check_size(rows.len())?;
-    let org = viewer.organization_id;
+    let org = importer.org;
     let now = app.clock.now();
     let mut report = Report::default();
     let mut checked = Vec::with_capacity(rows.len());
@@ -546,7 +586,7 @@ pub async fn invoices(
     let mut inserts = Vec::new();
     let mut logs = Vec::new();
     let mut lowered = Vec::new();
-    let actor = Actor::User(viewer);
+    let actor = importer.actor;
     for (row_number, row) in checked {
         let reference = Some(row.external_ref.clone());
         let Some(customer) = customers.get(&row.customer_ref) else {
@@ -656,14 +696,14 @@ pub async fn invoices(
         };
         report.push(result);
     }
-    let writes_allowed = mode == Mode::ValidRows || report.rejected == 0;
+    let writes_allowed = !importer.dry_run && (mode == Mode::ValidRows || report.rejected == 0);
     let withdrawals = if writes_allowed && !lowered.is_empty() {
         // Links over invoices that now owe less must not ask the old amount.
         link_pricing::reconcile_links(&txn, org, &lowered, actor, now).await?
     } else {
         Vec::new()
     };
-    let report = finish(txn, mode, report, inserts, logs).await?;
+    let report = finish(txn, mode, importer.dry_run, report, inserts, logs).await?;
     link_pricing::withdraw_at_providers(app, withdrawals).await;
     Ok(report)
 }
@@ -804,13 +844,12 @@ pub struct PaymentRow {
 #[tracing::instrument(skip_all, fields(rows = rows.len()))]
 pub async fn payments(
     app: &AppState,
-    viewer: &Viewer,
+    importer: Importer<'_>,
     mode: Mode,
     rows: Vec<PaymentRow>,
 ) -> AppResult<Report> {
-    viewer.require(Role::Manager)?;
     check_size(rows.len())?;
-    let org = viewer.organization_id;
+    let org = importer.org;
     let now = app.clock.now();
     let mut report = Report::default();
     let txn = app.db.begin().await?;
@@ -918,7 +957,12 @@ pub async fn payments(
             reference: Some(reference.clone()),
             allocations,
         };
-        match super::payments::record_in(&txn, viewer, input, now).await {
+        let recorder = super::payments::Recorder {
+            org,
+            actor: importer.actor,
+            user_id: importer.user_id,
+        };
+        match super::payments::record_as(&txn, recorder, input, now).await {
             Ok((recorded, links)) => {
                 withdrawals.extend(links);
                 report.push(RowResult {
@@ -935,10 +979,11 @@ pub async fn payments(
             Err(error) => return Err(error),
         }
     }
-    let written = mode == Mode::ValidRows || report.rejected == 0;
+    let written = !importer.dry_run && (mode == Mode::ValidRows || report.rejected == 0);
     let report = finish(
         txn,
         mode,
+        importer.dry_run,
         report,
         Vec::<customer::ActiveModel>::new(),
         Vec::new(),

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod demo;
 pub mod disputes;
 pub mod dunning;
+pub mod import_files;
 pub mod imports;
 pub mod instruments;
 pub mod invoices;

@@ -71,7 +71,34 @@ pub(crate) async fn record_in(
     input: RecordPayment,
     now: DateTime<Utc>,
 ) -> AppResult<(Recorded, Vec<link_pricing::Withdrawal>)> {
-    let org = viewer.organization_id;
+    let recorder = Recorder {
+        org: viewer.organization_id,
+        actor: Actor::User(viewer),
+        user_id: Some(viewer.user_id.0),
+    };
+    record_as(txn, recorder, input, now).await
+}
+
+/// Who records a payment: a person, or the system (a command-line import) with no user.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorder<'a> {
+    pub org: OrganizationId,
+    pub actor: Actor<'a>,
+    pub user_id: Option<Uuid>,
+}
+
+/// Like [`record_in`], for whoever records it.
+pub(crate) async fn record_as(
+    txn: &sea_orm::DatabaseTransaction,
+    recorder: Recorder<'_>,
+    input: RecordPayment,
+    now: DateTime<Utc>,
+) -> AppResult<(Recorded, Vec<link_pricing::Withdrawal>)> {
+    let Recorder {
+        org,
+        actor,
+        user_id,
+    } = recorder;
     let mut checks = Validation::new();
     let amount = rules::money_input(
         &mut checks,
@@ -134,7 +161,7 @@ pub(crate) async fn record_in(
         installment_count: Set(1),
         needs_review: Set(false),
         review_reason: Set(None),
-        recorded_by: Set(Some(viewer.user_id.0)),
+        recorded_by: Set(user_id),
         test: Set(false),
         reversed_at: Set(None),
         reversed_by: Set(None),
@@ -165,14 +192,11 @@ pub(crate) async fn record_in(
             "planInterest": (charged > 0).then(|| Money::from_minor(charged, amount.currency).to_decimal().to_string()),
         }),
     };
-    activities::append(txn, org, Actor::User(viewer), entry, now).await?;
+    activities::append(txn, org, actor, entry, now).await?;
     // Links over these invoices must not take this money a second time.
     let paid: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
-    let mut withdrawals =
-        link_pricing::reconcile_links(txn, org, &paid, Actor::User(viewer), now).await?;
-    withdrawals.extend(
-        super::plans::reevaluate(txn, org, input.customer_id, Actor::User(viewer), now).await?,
-    );
+    let mut withdrawals = link_pricing::reconcile_links(txn, org, &paid, actor, now).await?;
+    withdrawals.extend(super::plans::reevaluate(txn, org, input.customer_id, actor, now).await?);
     Ok((
         Recorded {
             payment,

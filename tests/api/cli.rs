@@ -81,6 +81,7 @@ fn help_explains_every_command() {
         (vec!["migrate", "--help"], "migrations"),
         (vec!["schema", "--help"], "SDL"),
         (vec!["user", "add", "--help"], "COLLECTOR"),
+        (vec!["import", "--help"], "all-or-nothing"),
     ] {
         let output = tahsilat(dir.path()).args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
@@ -420,4 +421,154 @@ async fn rates_import_reads_the_central_bank_bulletin_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rates_import_reads_the_central_bank_bulletin_postgres() {
     rates_import_reads_the_central_bank_bulletin(Backend::Postgres).await;
+}
+
+/// `import` reads the CSV files Turkish packages export — Logo-style (`;`, Windows-1254, decimal
+/// comma, `dd.MM.yyyy`) and Mikro-style (`,`, UTF-8 with a BOM, decimal point, ISO dates) — into
+/// the same rows; a second run changes nothing; refused rows go beside the file with the reason.
+async fn import_reads_logo_and_mikro_files(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let dir = database.dir.path().to_owned();
+    let run = |args: &[&str]| {
+        let output = tahsilat(&dir)
+            .args(args)
+            .env("TAHSILAT_DATABASE_URL", &database.url)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&[
+        "user",
+        "add",
+        "--email",
+        "cfo@acme.com.tr",
+        "--role",
+        "MANAGER",
+        "--org",
+        "acme",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+
+    // Logo-style customers: `;`, Windows-1254, Turkish headers.
+    let customers = "Cari Kod;Unvan;VKN;Telefon\n120.01.001;Şahin Çelik İnşaat A.Ş.;1234567890;0532 123 45 67\n120.01.002;Ege Gıda Ltd. Şti.;;\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode(customers);
+    std::fs::write(dir.join("cari.csv"), &bytes).unwrap();
+    let (code, stdout, stderr) = run(&["import", "customers", "cari.csv", "--org", "acme"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "customers: 2 created, 0 updated, 0 unchanged, 0 rejected"
+    );
+
+    // The same invoices in both formats.
+    let logo = "Fatura No;Cari Kod;Fatura Tarihi;Vade;Tutar;Döviz;Açıklama\nGIB2026000001;120.01.001;01.11.2026;01.12.2026;1.250,50;TL;Kasım hakedişi\nGIB2026000002;120.01.002;05.11.2026;05.12.2026;980,00;TL;\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode(logo);
+    std::fs::write(dir.join("logo.csv"), &bytes).unwrap();
+    let mikro = "\u{feff}Fatura No,Cari Kod,Fatura Tarihi,Vade,Tutar,Döviz,Açıklama\nGIB2026000001,120.01.001,2026-11-01,2026-12-01,1250.50,TRY,Kasım hakedişi\nGIB2026000002,120.01.002,2026-11-05,2026-12-05,980.00,TRY,\n";
+    std::fs::write(dir.join("mikro.csv"), mikro).unwrap();
+    let (code, stdout, stderr) = run(&[
+        "import",
+        "invoices",
+        "logo.csv",
+        "--org",
+        "acme",
+        "--dry-run",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "invoices: 2 created, 0 updated, 0 unchanged, 0 rejected (nothing written)"
+    );
+    let (code, stdout, stderr) = run(&["import", "invoices", "logo.csv", "--org", "acme"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "invoices: 2 created, 0 updated, 0 unchanged, 0 rejected"
+    );
+    let (code, stdout, stderr) = run(&[
+        "import",
+        "invoices",
+        "mikro.csv",
+        "--org",
+        "acme",
+        "--mode",
+        "all-or-nothing",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "invoices: 0 created, 0 updated, 2 unchanged, 0 rejected",
+        "the same rows"
+    );
+
+    // A refused row: exit 1, the reasons in a file beside the input; the good row is written.
+    let bad = "Fatura No;Cari Kod;Fatura Tarihi;Tutar\nGIB2026000003;120.01.999;07.11.2026;10,00\nGIB2026000004;120.01.002;31.02.2026;10,00\nGIB2026000005;120.01.002;07.11.2026;75,25\n";
+    std::fs::write(dir.join("hatali.csv"), bad).unwrap();
+    let (code, stdout, stderr) = run(&["import", "invoices", "hatali.csv", "--org", "acme"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "invoices: 1 created, 0 updated, 0 unchanged, 2 rejected"
+    );
+    assert!(stderr.contains("hatali.rejected.csv"), "{stderr}");
+    let rejected = std::fs::read_to_string(dir.join("hatali.rejected.csv")).unwrap();
+    let lines: Vec<&str> = rejected.lines().collect();
+    assert_eq!(lines.len(), 3, "{rejected}");
+    assert!(lines[0].ends_with("Hata / Error"), "{rejected}");
+    assert!(
+        lines[1].starts_with("GIB2026000003;120.01.999")
+            && lines[1].contains("Cari Kod")
+            && lines[1].contains("CUSTOMER_NOT_FOUND"),
+        "{rejected}"
+    );
+    assert!(
+        lines[2].contains("Fatura Tarihi") && lines[2].contains("not a date"),
+        "{rejected}"
+    );
+
+    let app = TestApp::spawn_on(database).await;
+    let (_, body) = app
+        .graphql(
+            &token,
+            "{ invoices(first: 10) { edges { node { number total { amount currency } dueDate customer { name taxId phone } } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes: Vec<&serde_json::Value> = body["data"]["invoices"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"])
+        .collect();
+    assert_eq!(nodes.len(), 3, "{body}");
+    let first = nodes
+        .iter()
+        .find(|node| node["number"] == "GIB2026000001")
+        .unwrap();
+    assert_eq!(
+        first["total"],
+        json!({"amount": "1250.50", "currency": "TRY"})
+    );
+    assert_eq!(first["dueDate"], "2026-12-01");
+    assert_eq!(
+        first["customer"],
+        json!({"name": "Şahin Çelik İnşaat A.Ş.", "taxId": "1234567890", "phone": "+905321234567"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_logo_and_mikro_files_sqlite() {
+    import_reads_logo_and_mikro_files(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_logo_and_mikro_files_postgres() {
+    import_reads_logo_and_mikro_files(Backend::Postgres).await;
 }

@@ -40,13 +40,13 @@ on_both_databases! {
 
     async fn oversized_bodies_are_refused(app) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        // Announce 2 MiB and send none of it: the answer must come from the headers alone
-        // (a client that streams the body may see the connection closed under it instead).
+        // Announce more than the limit and send none of it: the answer must come from the
+        // headers alone (a client that streams the body may see the connection closed under it).
         let address = app.address.trim_start_matches("http://").to_owned();
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
         let request = format!(
             "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            2 * 1024 * 1024
+            tahsilat::http::MAX_BODY_BYTES + 1
         );
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut answer = vec![0; 64];

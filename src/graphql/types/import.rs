@@ -245,6 +245,7 @@ impl ImportsMutation {
         input: ImportCustomersInput,
     ) -> Result<ImportPayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let importer = imports::Importer::user(viewer).gql()?;
         let rows = input
             .rows
             .into_iter()
@@ -258,7 +259,7 @@ impl ImportsMutation {
                 payment_terms_days: row.payment_terms_days,
             })
             .collect();
-        ImportPayload::from_result(imports::customers(app, viewer, input.mode.into(), rows).await)
+        ImportPayload::from_result(imports::customers(app, importer, input.mode.into(), rows).await)
     }
 
     /// MANAGER and up: invoices from the ERP, upserted by `externalRef`, each naming its
@@ -269,6 +270,7 @@ impl ImportsMutation {
         input: ImportInvoicesInput,
     ) -> Result<ImportPayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let importer = imports::Importer::user(viewer).gql()?;
         let rows = input
             .rows
             .into_iter()
@@ -283,7 +285,7 @@ impl ImportsMutation {
                 description: row.description,
             })
             .collect();
-        ImportPayload::from_result(imports::invoices(app, viewer, input.mode.into(), rows).await)
+        ImportPayload::from_result(imports::invoices(app, importer, input.mode.into(), rows).await)
     }
 
     /// MANAGER and up: payments from the ERP, recorded like `recordPayment` (logged
@@ -295,6 +297,7 @@ impl ImportsMutation {
         input: ImportPaymentsInput,
     ) -> Result<ImportPayload> {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
+        let importer = imports::Importer::user(viewer).gql()?;
         let rows = input
             .rows
             .into_iter()
@@ -313,6 +316,6 @@ impl ImportsMutation {
                 }),
             })
             .collect();
-        ImportPayload::from_result(imports::payments(app, viewer, input.mode.into(), rows).await)
+        ImportPayload::from_result(imports::payments(app, importer, input.mode.into(), rows).await)
     }
 }
