@@ -23,7 +23,9 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
-use crate::entities::{customer, invoice, payment_link, payment_link_invoice};
+use crate::entities::{
+    customer, invoice, payment_link, payment_link_installment, payment_link_invoice,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -87,6 +89,14 @@ pub async fn reconcile_links(
         .map(|row| (row.link_id, row.invoice_id))
         .collect();
     let invoices = invoices_by_id(conn, org, covered.iter().map(|(_, invoice)| *invoice)).await?;
+    // Links for plan installments, found in one statement: only those need their plan's sums.
+    let plan_links: std::collections::HashSet<Uuid> = payment_link_installment::Entity::in_org(org)
+        .filter(payment_link_installment::Column::LinkId.is_in(links.iter().map(|link| link.id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|join| join.link_id)
+        .collect();
 
     let mut withdrawals = Vec::new();
     for link in links {
@@ -99,7 +109,9 @@ pub async fn reconcile_links(
             .sum();
         let mut owed = i64::try_from(owed).unwrap_or(i64::MAX);
         // A link for plan installments asks what is left on them (interest included).
-        if let Some(on_installments) = super::plans::owed_on_link(conn, org, link.id).await? {
+        if plan_links.contains(&link.id)
+            && let Some(on_installments) = super::plans::owed_on_link(conn, org, link.id).await?
+        {
             owed = on_installments;
         }
         if owed >= link.amount_minor {
