@@ -135,8 +135,12 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
     crate::services::dunning::defaults::seed_all(db.writer(), clock.now())
         .await
         .map_err(|error| StartError::Migrate(sea_orm::DbErr::Custom(error.to_string())))?;
+    let webhooks = crate::services::webhooks::delivery::client(&config);
+    let live = Arc::new(crate::live::Hub::new(db.clone()));
     Ok(AppState {
         db,
+        webhooks,
+        live,
         config: Arc::new(config),
         clock,
         tokens: Arc::default(),

@@ -118,6 +118,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `TAHSILAT_GRAPHQL_INTROSPECTION`: whether the schema may be introspected; default true.
     pub graphql_introspection: bool,
+    /// `TAHSILAT_WEBHOOK_ALLOW_HTTP`: whether webhook endpoints may use plain `http`; default
+    /// false (`https` only).
+    pub webhook_allow_http: bool,
+    /// `TAHSILAT_WEBHOOK_ALLOW_PRIVATE`: whether webhooks may go to loopback, link-local and
+    /// private addresses; default false (no requests into the service's own network).
+    pub webhook_allow_private: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tahsilat.db?mode=rwc";
@@ -129,7 +135,7 @@ const PAYTR: &str = integrations::paytr::NAME;
 const KNOWN_PROVIDERS: [&str; 2] = [SANDBOX, PAYTR];
 
 /// Every variable the service reads, for the file's key check and the documentation.
-pub const VARIABLES: [&str; 27] = [
+pub const VARIABLES: [&str; 29] = [
     "TAHSILAT_DATABASE_URL",
     "TAHSILAT_DATABASE_MAX_CONNECTIONS",
     "TAHSILAT_LISTEN",
@@ -148,6 +154,8 @@ pub const VARIABLES: [&str; 27] = [
     "TAHSILAT_MAIL_DIR",
     "TAHSILAT_DUNNING_INTERVAL",
     "TAHSILAT_JOBS_INTERVAL",
+    "TAHSILAT_WEBHOOK_ALLOW_HTTP",
+    "TAHSILAT_WEBHOOK_ALLOW_PRIVATE",
     "TAHSILAT_SMS_PROVIDER",
     "TAHSILAT_SMS_DIR",
     "TAHSILAT_NETGSM_USERCODE",
@@ -374,6 +382,13 @@ impl Config {
             Some(value) => parse_bool(&value, "TAHSILAT_GRAPHQL_INTROSPECTION")?,
         };
 
+        let flag = |key: &str| match get(key) {
+            None => Ok(false),
+            Some(value) => parse_bool(&value, key),
+        };
+        let webhook_allow_http = flag("TAHSILAT_WEBHOOK_ALLOW_HTTP")?;
+        let webhook_allow_private = flag("TAHSILAT_WEBHOOK_ALLOW_PRIVATE")?;
+
         Ok(Self {
             database_url: SecretString::from(database_url),
             database_kind,
@@ -395,6 +410,8 @@ impl Config {
             sms_dir,
             log_format,
             graphql_introspection,
+            webhook_allow_http,
+            webhook_allow_private,
         })
     }
 

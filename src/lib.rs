@@ -40,6 +40,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod metrics;
 pub mod providers;

@@ -22,4 +22,8 @@ pub struct AppState {
     pub sms: Arc<dyn integrations::sms::SmsProvider>,
     /// Per-source limit on refused callbacks that are written down.
     pub callback_refusals: Arc<RefusalLimiter>,
+    /// Posts webhooks, only to addresses the rules allow.
+    pub webhooks: reqwest::Client,
+    /// Committed activities for GraphQL subscriptions.
+    pub live: Arc<crate::live::Hub>,
 }

@@ -166,6 +166,13 @@ pub trait PosProvider: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<CallbackEvent, CallbackError>;
 
+    /// The link a refused callback names, read from its unverified body for one purpose only:
+    /// telling that link's organization (its `callback.rejected` webhook) that someone sent a
+    /// callback for it that did not verify. Nothing else is ever done with it.
+    fn claimed_link(&self, _body: &[u8]) -> Option<LinkRef> {
+        None
+    }
+
     /// Whether this is a test provider whose payments move no money (the sandbox).
     fn is_test(&self) -> bool {
         false

@@ -30,6 +30,7 @@ mod m20261125_000013_add_payment_reversals;
 mod m20261125_000014_create_instruments;
 mod m20261207_000015_create_payment_plans;
 mod m20261207_000016_add_import_keys;
+mod m20261207_000017_create_webhooks;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000014_create_instruments::Migration),
             Box::new(m20261207_000015_create_payment_plans::Migration),
             Box::new(m20261207_000016_add_import_keys::Migration),
+            Box::new(m20261207_000017_create_webhooks::Migration),
         ]
     }
 }

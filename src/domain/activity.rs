@@ -78,6 +78,9 @@ pub enum ActivityKind {
     /// A task was done; `note` holds the outcome.
     #[sea_orm(string_value = "TASK_COMPLETED")]
     TaskCompleted,
+    /// An open task was given to someone else (or to the managers' pool).
+    #[sea_orm(string_value = "TASK_ASSIGNED")]
+    TaskAssigned,
     /// A promise to pay was recorded (by a collector or by the customer).
     #[sea_orm(string_value = "PROMISE_MADE")]
     PromiseMade,

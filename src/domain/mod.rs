@@ -20,6 +20,7 @@ pub mod role;
 pub mod sms;
 pub mod task;
 pub mod template;
+pub mod webhook;
 
 /// A small deterministic generator for the property tests: the same cases on every run.
 #[cfg(test)]

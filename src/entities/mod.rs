@@ -32,3 +32,6 @@ pub mod reminder_send;
 pub mod task;
 pub mod task_invoice;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_event;

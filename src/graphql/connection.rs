@@ -14,7 +14,7 @@ use super::prefetch;
 use super::types::{
     activity::Activity, customer::Customer, dispute::Dispute, instrument::Instrument,
     invoice::Invoice, payment::Payment, payment_link::PaymentLink, plan::PaymentPlan,
-    promise::Promise,
+    promise::Promise, webhook::WebhookDelivery, webhook::WebhookEndpoint,
 };
 use crate::db::Db;
 use crate::entities::{activity, invoice};
@@ -128,6 +128,8 @@ connection! {
     Promise => PromiseConnection, PromiseEdge;
     PaymentPlan => PaymentPlanConnection, PaymentPlanEdge;
     Instrument => InstrumentConnection, InstrumentEdge;
+    WebhookEndpoint => WebhookEndpointConnection, WebhookEndpointEdge;
+    WebhookDelivery => WebhookDeliveryConnection, WebhookDeliveryEdge;
 }
 
 /// The loaders behind one kind of nested connection (a customer's invoices, an invoice's

@@ -31,9 +31,27 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> Result<Arc<Loaders>, AppError> {
-        self.data::<Arc<Loaders>>()
-            .cloned()
-            .map_err(|_| AppError::Internal("the request has no loaders".into()))
+        if let Ok(loaders) = self.data::<Arc<Loaders>>() {
+            return Ok(Arc::clone(loaders));
+        }
+        // A subscription lives for hours: each event gets loaders of its own, so it never shows
+        // what an earlier event cached.
+        match self.data::<FreshLoaders>() {
+            Ok(fresh) => Ok(Arc::new(fresh.make())),
+            Err(_) => Err(AppError::Internal("the request has no loaders".into())),
+        }
+    }
+}
+
+/// Makes loaders on demand, for a subscription's events.
+pub struct FreshLoaders {
+    pub app: AppState,
+    pub organization: crate::domain::ids::OrganizationId,
+}
+
+impl FreshLoaders {
+    fn make(&self) -> Loaders {
+        Loaders::new(&self.app.db, self.organization, self.app.clock.today())
     }
 }
 

@@ -16,7 +16,7 @@ use crate::entities::{
     activity, contact, customer, dispute, instrument, instrument_event, invoice, organization,
     payment, payment_allocation, payment_link, payment_link_installment, payment_link_invoice,
     payment_plan, payment_plan_invoice, plan_installment, promise, promise_invoice,
-    reminder_policy, task_invoice, user,
+    reminder_policy, task_invoice, user, webhook_endpoint, webhook_event,
 };
 use crate::error::AppError;
 use crate::services::activities;
@@ -405,6 +405,8 @@ pub struct Loaders {
     pub invoice_count_of_customer: DataLoader<ChildCounts<invoice::Entity>, HashMapCache>,
     pub activity_count_of_customer: DataLoader<ChildCounts<activity::Entity>, HashMapCache>,
     pub activity_count_of_invoice: DataLoader<ChildCounts<activity::Entity>, HashMapCache>,
+    pub webhook_endpoint: DataLoader<ById<webhook_endpoint::Entity>, HashMapCache>,
+    pub webhook_event: DataLoader<ById<webhook_event::Entity>, HashMapCache>,
 }
 
 impl Loaders {
@@ -440,6 +442,8 @@ impl Loaders {
                 }
             };
         Self {
+            webhook_endpoint: by_id(&db, org),
+            webhook_event: by_id(&db, org),
             reminder_policy: by_id(&db, org),
             uncleared: batched(UnclearedLoader {
                 db: db.clone(),

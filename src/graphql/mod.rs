@@ -15,13 +15,15 @@ pub mod payloads;
 pub mod prefetch;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 use crate::state::AppState;
 
-pub type TahsilatSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type TahsilatSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// The deepest query accepted; deeper ones are refused before anything runs.
 pub const MAX_DEPTH: usize = 15;
@@ -34,7 +36,7 @@ pub fn build_schema(state: AppState) -> TahsilatSchema {
     let builder = Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .data(state)
     .limit_depth(MAX_DEPTH)
@@ -55,7 +57,7 @@ pub fn sdl() -> String {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .finish()
     .sdl()

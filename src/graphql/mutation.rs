@@ -17,6 +17,7 @@ use super::types::plan::PlansMutation;
 use super::types::promise::PromisesMutation;
 use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
+use super::types::webhook::WebhooksMutation;
 
 /// The schema's mutation root.
 #[derive(async_graphql::MergedObject, Default)]
@@ -35,6 +36,7 @@ pub struct MutationRoot(
     PromisesMutation,
     PlansMutation,
     ImportsMutation,
+    WebhooksMutation,
     UsersMutation,
 );
 

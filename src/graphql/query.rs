@@ -13,6 +13,7 @@ use super::types::plan::PlansQuery;
 use super::types::promise::PromisesQuery;
 use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
+use super::types::webhook::WebhooksQuery;
 
 /// The schema's query root.
 #[derive(async_graphql::MergedObject, Default)]
@@ -30,6 +31,7 @@ pub struct QueryRoot(
     TasksQuery,
     PromisesQuery,
     PlansQuery,
+    WebhooksQuery,
     UsersQuery,
 );
 

@@ -1,4 +1,5 @@
-//! `POST /graphql` executes operations for an authenticated caller; `GET /graphql` serves GraphiQL.
+//! `POST /graphql` executes operations for an authenticated caller; `GET /graphql` serves GraphiQL;
+//! `GET /graphql/ws` carries subscriptions over WebSocket.
 //!
 //! Only `application/json` bodies are accepted (a browser form cannot post one across origins
 //! without a CORS preflight), one operation per request (batches are refused), and nothing is
@@ -6,9 +7,11 @@
 
 use std::sync::Arc;
 
-use async_graphql_axum::GraphQLResponse;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -84,6 +87,57 @@ pub async fn asset(Path(file): Path<String>) -> Response {
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// `GET /graphql/ws`: subscriptions over WebSocket (`graphql-transport-ws`, and the older
+/// `graphql-ws`). The caller's token goes in `connection_init`'s payload as
+/// `{"Authorization": "Bearer tsk_…"}`; without a valid one the socket is closed (code 1002,
+/// with the reason).
+pub async fn subscribe(
+    State(state): State<HttpState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let HttpState { app, schema } = state;
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| authenticate_socket(app, payload))
+                .serve()
+        })
+}
+
+/// Reads the token from `connection_init` and makes the connection's data: its viewer, and
+/// loaders made afresh for each event.
+async fn authenticate_socket(
+    app: crate::state::AppState,
+    payload: serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let header = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|key| payload.get(*key).and_then(serde_json::Value::as_str));
+    let token = header
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(|| {
+            async_graphql::Error::new(
+                "send {\"Authorization\": \"Bearer <token>\"} in connection_init",
+            )
+        })?;
+    let viewer = app
+        .tokens
+        .authenticate(&app.db, app.clock.as_ref(), token)
+        .await
+        .map_err(|error| async_graphql::Error::new(error.public_message()))?;
+    let mut data = async_graphql::Data::default();
+    data.insert(crate::graphql::context::FreshLoaders {
+        app: app.clone(),
+        organization: viewer.organization_id,
+    });
+    data.insert(viewer);
+    Ok(data)
 }
 
 pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -82,6 +82,7 @@ pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
         .merge(pages)
         .merge(callbacks)
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/ws", get(graphql::subscribe))
         .route("/graphql/assets/{file}", get(graphql::asset))
         .route("/reports/aging.csv", get(reports::aging_csv))
         .route("/reports/aging.xlsx", get(reports::aging_xlsx))

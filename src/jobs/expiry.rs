@@ -4,9 +4,17 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::domain::ids::OrganizationId;
+use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
 use crate::entities::payment_link;
 use crate::error::AppResult;
+use crate::services::webhooks::events::{self, Event};
 use crate::state::AppState;
 
 /// How many links one pass handles.
@@ -38,6 +46,25 @@ pub async fn expire_links(state: &AppState) -> AppResult<usize> {
         .filter(payment_link::Column::Status.eq(PaymentLinkStatus::Active))
         .exec(&txn)
         .await?;
+    let mut by_organization: BTreeMap<Uuid, Vec<Event>> = BTreeMap::new();
+    for link in &due {
+        let data = json!({
+            "paymentLinkId": link.id,
+            "customerId": link.customer_id,
+            "amount": events::money(Money::from_minor(
+                link.amount_minor,
+                crate::services::rules::stored_currency(&link.currency)?,
+            )),
+            "expiresAt": link.expires_at,
+        });
+        by_organization
+            .entry(link.organization_id)
+            .or_default()
+            .push(Event::new("payment_link.expired", data));
+    }
+    for (org, expired) in by_organization {
+        events::publish(&txn, OrganizationId(org), expired, now).await?;
+    }
     txn.commit().await?;
     for link in &due {
         if let (Some(provider), Some(provider_link_id)) =

@@ -1,5 +1,5 @@
 //! Background work that runs beside the server and stops with it: delivering the outbox's mail
-//! and SMS, expiring payment links, settling promises to pay and payment plans, and the reminder
+//! and SMS, delivering webhooks, expiring payment links, settling promises to pay and payment plans, and the reminder
 //! scheduler.
 
 pub mod expiry;
@@ -13,8 +13,40 @@ use crate::state::AppState;
 /// How often the outbox worker looks for mail to send.
 pub const OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How often the webhook worker looks for deliveries due.
+pub const WEBHOOK_INTERVAL: Duration = Duration::from_millis(500);
+/// Deliveries claimed at once, and batches sent before the worker looks up again.
+const WEBHOOK_BATCH: u64 = 200;
+const WEBHOOK_BATCHES: usize = 25;
+
 /// Runs the jobs until `stop` changes.
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
+    // Webhooks run beside the rest, so a slow receiver never holds up mail or expiry.
+    let webhooks = tokio::spawn(deliver_webhooks(state.clone(), stop.clone()));
+    run_periodic(state, stop).await;
+    let _ = webhooks.await;
+}
+
+/// The webhook worker: delivers what is due until `stop` changes.
+async fn deliver_webhooks(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(WEBHOOK_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let pass = crate::services::webhooks::delivery::deliver_due(&state, WEBHOOK_BATCH, WEBHOOK_BATCHES);
+                match pass.await {
+                    Ok(report) if report.endpoints_disabled > 0 => tracing::warn!(disabled = report.endpoints_disabled, "webhook endpoints disabled after failing for days"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(error = ?error, "the webhook worker failed; will try again"),
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+async fn run_periodic(state: AppState, mut stop: watch::Receiver<bool>) {
     let jobs = state.config.jobs_interval;
     let mut ticker = tokio::time::interval(jobs);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

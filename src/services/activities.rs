@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::listing::{FilterIf, Keyset, time_key};
 use super::rules;
 use super::scope::{OrgScoped, customer_for_input};
+use super::webhooks::events;
 use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::db::Db;
@@ -66,8 +67,32 @@ pub async fn append(
     entry: Entry,
     at: DateTime<Utc>,
 ) -> AppResult<activity::Model> {
-    Ok(row(organization, actor, entry, at).insert(conn).await?)
+    let written = row(organization, actor, entry, at).insert(conn).await?;
+    events::activities_written(conn, organization, std::slice::from_ref(&written), at).await?;
+    Ok(written)
 }
+
+/// Appends many rows of one organization (made by [`row`]) in few statements, with their
+/// webhook events and live notices; call it inside the transaction of the change.
+pub async fn append_rows(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    rows: Vec<activity::ActiveModel>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    use sea_orm::TryIntoModel as _;
+    let mut written = Vec::with_capacity(rows.len());
+    for row in &rows {
+        written.push(row.clone().try_into_model()?);
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        super::scope::insert_all(conn, chunk.to_vec()).await?;
+    }
+    events::activities_written(conn, organization, &written, at).await
+}
+
+/// Activity rows per INSERT (9 columns each, under SQLite's limit on bound parameters).
+const ROWS_PER_INSERT: usize = 1_000;
 
 /// The row of an entry, for callers that write many at once.
 pub fn row(

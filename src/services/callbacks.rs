@@ -31,6 +31,7 @@ use super::activities::{self, Actor, Entry};
 use super::link_pricing::{self, Withdrawal};
 use super::payments::{apply, lock_invoices, receivables, touched};
 use super::rules::stored_currency;
+use super::webhooks::events::{self, Event};
 use crate::domain::activity::ActivityKind;
 use crate::domain::allocation;
 use crate::domain::ids::{OrganizationId, PaymentId};
@@ -146,6 +147,7 @@ pub async fn process(
                 &error.to_string(),
             )
             .await?;
+            warn_claimed_organization(app, provider, &delivery, &error, now).await?;
             return Ok(outcome);
         }
     };
@@ -205,6 +207,9 @@ pub async fn process(
                     &reason,
                 )
                 .await?;
+                let refused = rejected_event(provider.name(), &delivery, "malformed", &reason)
+                    .with_link(link.id);
+                events::publish(app.db.writer(), org, vec![refused], now).await?;
                 return Ok(Outcome::Malformed);
             }
         },
@@ -476,6 +481,19 @@ async fn record_payment(
         row.payment_id = Set(Some(payment_id));
         row.updated_at = Set(now);
         row.update(txn).await?;
+        let paid = Event::new(
+            "payment_link.paid",
+            json!({
+                "paymentLinkId": link.id,
+                "customerId": link.customer_id,
+                "paymentId": payment_id,
+                "amount": events::money(booking.amount),
+                "charged": events::money(booking.charged),
+                "installmentCount": booking.installment_count,
+                "provider": provider.name(),
+            }),
+        );
+        events::publish(txn, org, vec![paid], now).await?;
     }
     let actor = Actor::System(provider.name());
     // This link (if still ACTIVE after a short payment) and any other over the same invoices
@@ -542,6 +560,46 @@ async fn insert_event(conn: &impl ConnectionTrait, row: EventRow<'_>) -> AppResu
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// `callback.rejected` for the organization whose link a refused callback names, if it names
+/// one of ours: its security team learns that someone is sending forged or stale callbacks.
+async fn warn_claimed_organization(
+    app: &AppState,
+    provider: &dyn PosProvider,
+    delivery: &Delivery<'_>,
+    error: &CallbackError,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(claimed) = provider.claimed_link(delivery.body) else {
+        return Ok(());
+    };
+    let Some(link) = find_link(app.db.reader(), provider.name(), &claimed).await? else {
+        return Ok(());
+    };
+    let reason = match error {
+        CallbackError::MissingSignature => "unsigned",
+        CallbackError::BadSignature => "bad_signature",
+        CallbackError::Stale => "stale",
+        CallbackError::Malformed(_) => "malformed",
+    };
+    let event =
+        rejected_event(provider.name(), delivery, reason, &error.to_string()).with_link(link.id);
+    let org = OrganizationId(link.organization_id);
+    events::publish(app.db.writer(), org, vec![event], now).await
+}
+
+/// The `callback.rejected` event: who sent what, and why it was refused (never the body).
+fn rejected_event(provider: &str, delivery: &Delivery<'_>, reason: &str, detail: &str) -> Event {
+    Event::new(
+        "callback.rejected",
+        json!({
+            "provider": provider,
+            "reason": reason,
+            "detail": detail.chars().take(500).collect::<String>(),
+            "sourceAddress": delivery.source.map(|address| address.to_string()),
+        }),
+    )
 }
 
 /// Keeps the metadata of a callback that was refused, never its body.

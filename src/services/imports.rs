@@ -382,7 +382,15 @@ pub async fn customers(
         };
         report.push(result);
     }
-    finish(txn, mode, importer.dry_run, report, inserts, logs).await
+    finish(
+        txn,
+        mode,
+        importer.dry_run,
+        report,
+        inserts,
+        (org, logs, now),
+    )
+    .await
 }
 
 /// Writes the new rows and the log, and commits — unless ALL_OR_NOTHING met a refused row, or
@@ -393,7 +401,7 @@ async fn finish<A>(
     dry_run: bool,
     mut report: Report,
     inserts: Vec<A>,
-    logs: Vec<activity::ActiveModel>,
+    (org, logs, now): (OrganizationId, Vec<activity::ActiveModel>, DateTime<Utc>),
 ) -> AppResult<Report>
 where
     A: sea_orm::ActiveModelTrait + Send + Clone,
@@ -411,9 +419,7 @@ where
     for chunk in inserts.chunks(CHUNK) {
         insert_all(&txn, chunk.to_vec()).await?;
     }
-    for chunk in logs.chunks(CHUNK) {
-        insert_all(&txn, chunk.to_vec()).await?;
-    }
+    activities::append_rows(&txn, org, logs, now).await?;
     txn.commit().await?;
     Ok(report)
 }
@@ -725,7 +731,15 @@ pub async fn invoices(
     } else {
         Vec::new()
     };
-    let report = finish(txn, mode, importer.dry_run, report, inserts, logs).await?;
+    let report = finish(
+        txn,
+        mode,
+        importer.dry_run,
+        report,
+        inserts,
+        (org, logs, now),
+    )
+    .await?;
     link_pricing::withdraw_at_providers(app, withdrawals).await;
     Ok(report)
 }
@@ -1008,7 +1022,7 @@ pub async fn payments(
         importer.dry_run,
         report,
         Vec::<customer::ActiveModel>::new(),
-        Vec::new(),
+        (org, Vec::new(), now),
     )
     .await?;
     if written {

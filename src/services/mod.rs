@@ -26,3 +26,4 @@ pub mod rules;
 pub mod scope;
 pub mod tasks;
 pub mod users;
+pub mod webhooks;

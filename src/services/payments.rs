@@ -526,6 +526,7 @@ pub async fn apply(
 ) -> AppResult<Vec<payment_allocation::Model>> {
     let received_on = received_at.date_naive();
     let mut written = Vec::with_capacity(plan.len());
+    let mut paid_in_full = Vec::new();
     for part in plan {
         let invoice = locked.get(&part.invoice_id).ok_or_else(|| {
             AppError::Internal("allocation to an invoice that was not locked".into())
@@ -538,9 +539,11 @@ pub async fn apply(
         if status == InvoiceStatus::Paid {
             // A payment dated earlier than one already applied: paid when the later one came.
             let earlier = last_allocation_day(conn, org, invoice.id).await?;
-            row.paid_on = Set(Some(
-                earlier.map_or(received_on, |day| day.max(received_on)),
-            ));
+            let paid_on = earlier.map_or(received_on, |day| day.max(received_on));
+            row.paid_on = Set(Some(paid_on));
+            if invoice.status != InvoiceStatus::Paid {
+                paid_in_full.push(invoice_paid(invoice, payment_id, paid_on)?);
+            }
         }
         row.updated_at = Set(now);
         row.update(conn).await?;
@@ -559,7 +562,29 @@ pub async fn apply(
             .await?,
         );
     }
+    super::webhooks::events::publish(conn, org, paid_in_full, now).await?;
     Ok(written)
+}
+
+/// The `invoice.paid` event of an invoice this payment paid in full.
+fn invoice_paid(
+    invoice: &invoice::Model,
+    payment_id: Uuid,
+    paid_on: chrono::NaiveDate,
+) -> AppResult<super::webhooks::events::Event> {
+    let currency = rules::stored_currency(&invoice.currency)?;
+    Ok(super::webhooks::events::Event::new(
+        "invoice.paid",
+        json!({
+            "invoiceId": invoice.id,
+            "customerId": invoice.customer_id,
+            "number": invoice.number,
+            "externalRef": invoice.external_ref,
+            "total": super::webhooks::events::money(Money::from_minor(invoice.total_minor, currency)),
+            "paidOn": paid_on,
+            "paymentId": payment_id,
+        }),
+    ))
 }
 
 /// The day of the invoice's latest allocation so far.

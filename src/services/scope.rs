@@ -10,7 +10,8 @@ use crate::entities::{
     instrument, instrument_event, invoice, message_template, payment, payment_allocation,
     payment_link, payment_link_installment, payment_link_invoice, payment_plan,
     payment_plan_charge, payment_plan_invoice, plan_installment, plan_reminder_send, promise,
-    promise_invoice, reminder_policy, reminder_send, task, task_invoice, user,
+    promise_invoice, reminder_policy, reminder_send, task, task_invoice, user, webhook_delivery,
+    webhook_endpoint, webhook_event,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -162,7 +163,10 @@ org_scoped!(
     plan_installment,
     payment_plan_charge,
     payment_link_installment,
-    plan_reminder_send
+    plan_reminder_send,
+    webhook_endpoint,
+    webhook_event,
+    webhook_delivery
 );
 
 /// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).

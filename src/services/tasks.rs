@@ -118,7 +118,7 @@ pub async fn record(
     let (task, joins, activity) = rows(org, actor, planned, now);
     let created = task.insert(conn).await?;
     scope::insert_all(conn, joins).await?;
-    activity.insert(conn).await?;
+    activities::append_rows(conn, org, vec![activity], now).await?;
     Ok(created)
 }
 
@@ -239,10 +239,23 @@ pub async fn reassign(
         active_user(&txn, org, assignee, &mut checks).await?;
     }
     checks.finish()?;
+    let now = app.clock.now();
     let mut row: task::ActiveModel = found.into();
     row.assignee_id = Set(assignee_id);
-    row.updated_at = Set(app.clock.now());
+    row.updated_at = Set(now);
     let moved = row.update(&txn).await?;
+    let entry = Entry {
+        customer_id: moved.customer_id,
+        invoice_id: None,
+        kind: ActivityKind::TaskAssigned,
+        note: None,
+        data: json!({
+            "taskId": moved.id,
+            "kind": sea_orm::ActiveEnum::to_value(&moved.kind),
+            "assigneeId": assignee_id,
+        }),
+    };
+    activities::append(&txn, org, Actor::User(viewer), entry, now).await?;
     txn.commit().await?;
     Ok(moved)
 }

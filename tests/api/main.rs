@@ -37,5 +37,7 @@ mod promises;
 mod reversals;
 mod schema;
 mod sms;
+mod subscriptions;
 mod tenancy;
+mod webhooks;
 mod worklist;

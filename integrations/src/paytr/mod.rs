@@ -168,6 +168,15 @@ impl PosProvider for Paytr {
         self.post("/odeme/api/link/delete", &form).await.map(|_| ())
     }
 
+    fn claimed_link(&self, body: &[u8]) -> Option<LinkRef> {
+        #[derive(serde::Deserialize)]
+        struct Claimed {
+            callback_id: String,
+        }
+        let claimed: Claimed = serde_urlencoded::from_bytes(body).ok()?;
+        Some(LinkRef::Reference(claimed.callback_id))
+    }
+
     fn verify_callback(
         &self,
         _headers: Headers<'_>,

@@ -126,6 +126,15 @@ impl PosProvider for Sandbox {
         Ok(())
     }
 
+    fn claimed_link(&self, body: &[u8]) -> Option<LinkRef> {
+        #[derive(serde::Deserialize)]
+        struct Claimed {
+            link_id: String,
+        }
+        let claimed: Claimed = serde_json::from_slice(body).ok()?;
+        Some(LinkRef::ProviderLinkId(claimed.link_id))
+    }
+
     fn verify_callback(
         &self,
         headers: Headers<'_>,

@@ -77,6 +77,8 @@ pub enum ActivityKind {
     TaskCreated,
     /// A task was done; `note` holds the outcome.
     TaskCompleted,
+    /// An open task was given to someone else (or to the managers' pool).
+    TaskAssigned,
     /// A promise to pay was recorded; `data` holds its id, amount and date.
     PromiseMade,
     /// The promised amount arrived in time.

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod promise;
 pub mod task;
 pub mod user;
+pub mod webhook;
 
 use async_graphql::ID;
 use uuid::Uuid;

@@ -82,7 +82,12 @@ impl Writes {
     }
 
     /// Inserts everything, parents first.
-    async fn insert(self, conn: &impl ConnectionTrait) -> AppResult<()> {
+    async fn insert(
+        self,
+        conn: &impl ConnectionTrait,
+        org: OrganizationId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> AppResult<()> {
         insert_chunked(conn, self.links).await?;
         insert_chunked(conn, self.link_invoices).await?;
         insert_chunked(conn, self.link_installments).await?;
@@ -91,7 +96,7 @@ impl Writes {
         insert_chunked(conn, self.sends).await?;
         insert_chunked(conn, self.plan_sends).await?;
         insert_chunked(conn, self.outbox).await?;
-        insert_chunked(conn, self.activities).await
+        activities::append_rows(conn, org, self.activities, now).await
     }
 }
 
@@ -164,7 +169,7 @@ impl Sender {
             all.extend(writes.clone());
         }
         let txn = app.db.begin().await?;
-        match all.insert(&txn).await {
+        match all.insert(&txn, self.org, self.now).await {
             Ok(()) => {
                 txn.commit().await?;
                 return Ok((count, 0));
@@ -175,7 +180,7 @@ impl Sender {
         let (mut sent, mut already) = (0, 0);
         for writes in each {
             let txn = app.db.begin().await?;
-            match writes.insert(&txn).await {
+            match writes.insert(&txn, self.org, self.now).await {
                 Ok(()) => {
                     txn.commit().await?;
                     sent += 1;
