@@ -48,8 +48,12 @@ const ASSETS: [(&str, &str, &[u8]); 5] = [
     ("init.js", "text/javascript; charset=utf-8", INIT.as_bytes()),
 ];
 
-/// Mounts GraphiQL on `/graphql`; the token goes in its Headers tab.
-const INIT: &str = r#"const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+/// Mounts GraphiQL on `/graphql`; the token goes in its Headers tab, which GraphiQL also sends as
+/// `connection_init`'s payload when it runs a subscription over `/graphql/ws`.
+const INIT: &str = r#"const fetcher = GraphiQL.createFetcher({
+  url: "/graphql",
+  subscriptionUrl: (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql/ws",
+});
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
   React.createElement(GraphiQL, {
     fetcher,

@@ -160,23 +160,38 @@ pub async fn record(
         invoice_id: Set(invoice_id),
     };
     scope::insert_all(conn, promised.invoice_ids.iter().copied().map(join)).await?;
+    let single = match promised.invoice_ids {
+        [only] => Some(*only),
+        _ => None,
+    };
+    let data = json!({
+        "promiseId": made.id,
+        "amount": promised.amount.to_decimal().to_string(),
+        "currency": promised.amount.currency.code(),
+        "promisedDate": promised.promised_date,
+    });
     if promised.log_made {
         let entry = Entry {
             customer_id: promised.customer_id,
-            invoice_id: match promised.invoice_ids {
-                [only] => Some(*only),
-                _ => None,
-            },
+            invoice_id: single,
             kind: ActivityKind::PromiseMade,
             note: promised.note,
-            data: json!({
-                "promiseId": made.id,
-                "amount": promised.amount.to_decimal().to_string(),
-                "currency": promised.amount.currency.code(),
-                "promisedDate": promised.promised_date,
-            }),
+            data,
         };
         activities::append(conn, org, actor, entry, now).await?;
+    } else {
+        // Logged as the collector's PROMISE_TO_PAY: the event is published here, with the id.
+        let event = json!({
+            "promiseId": made.id,
+            "customerId": promised.customer_id,
+            "invoiceId": single,
+            "invoiceIds": promised.invoice_ids,
+            "amount": super::webhooks::events::money(promised.amount),
+            "promisedDate": promised.promised_date,
+            "note": promised.note,
+        });
+        let events = vec![super::webhooks::events::Event::new("promise.made", event)];
+        super::webhooks::events::publish(conn, org, events, now).await?;
     }
     Ok(made)
 }

@@ -318,3 +318,68 @@ async fn a_customer_promises_and_disputes_in_a_real_browser() {
         "{body}"
     );
 }
+
+/// GraphiQL, as served, runs a subscription typed into it and shows activity as it happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_shows_live_activity() {
+    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+        eprintln!("skipped: no browser here (install Debian's chromium and chromium-driver)");
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let team = Team::new(&app, "Demo Ticaret A.Ş.").await;
+    let profile = tempfile::tempdir().unwrap();
+    let Some(driver) = Driver::start(profile.path()).await else {
+        eprintln!("skipped: chromedriver did not start a browser session");
+        return;
+    };
+    driver.open(&app.url("/graphql")).await;
+    driver.wait_for("graphiql-execute-button").await;
+    // What a person types into the editor and the Headers tab, kept where GraphiQL keeps them.
+    let query = "subscription { activityAdded { kind customer { name } } }";
+    let headers = json!({"Authorization": format!("Bearer {}", team.viewer)}).to_string();
+    let tabs = json!({
+        "activeTabIndex": 0,
+        "tabs": [{"id": "live", "hash": null, "title": "live", "query": query, "variables": null,
+                  "headers": headers, "operationName": null, "response": null}],
+    })
+    .to_string();
+    driver
+        .script(&format!(
+            "localStorage.setItem('graphiql:tabState', {tabs}); localStorage.setItem('graphiql:query', {query}); localStorage.setItem('graphiql:headers', {headers}); location.reload();",
+            tabs = json!(tabs),
+            query = json!(query),
+            headers = json!(headers),
+        ))
+        .await;
+    driver.wait_for("graphiql-execute-button").await;
+    driver.click(".graphiql-execute-button").await;
+    for _ in 0..200 {
+        if app.state.live.live_subscribers() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if app.state.live.live_subscribers() == 0 {
+        driver
+            .screenshot(std::path::Path::new("/tmp/graphiql-fail.png"))
+            .await;
+        let page = driver.source().await;
+        driver.quit().await;
+        panic!("GraphiQL did not subscribe: {page}");
+    }
+    create_customer(&app, &team.manager, "Canli Akis Musterisi").await;
+    let page = driver.wait_for("Canli Akis Musterisi").await;
+    driver
+        .screenshot(&app.database.dir.path().join("graphiql.png"))
+        .await;
+    if let Ok(dir) = std::env::var("TAHSILAT_SCREENSHOTS") {
+        let _ = std::fs::copy(
+            app.database.dir.path().join("graphiql.png"),
+            std::path::Path::new(&dir).join("graphiql.png"),
+        );
+    }
+    driver.quit().await;
+    assert!(page.contains("CUSTOMER_CREATED"), "{page}");
+    assert!(page.contains("Canli Akis Musterisi"), "{page}");
+}

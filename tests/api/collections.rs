@@ -5,7 +5,7 @@ use tahsilat::domain::role::Role;
 
 use crate::helpers::TestApp;
 
-const CREATE_CUSTOMER: &str = "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id name paymentTermsDays } userErrors { field code message } } }";
+pub const CREATE_CUSTOMER: &str = "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id name paymentTermsDays } userErrors { field code message } } }";
 const ADD_CONTACT: &str = "mutation($input: AddContactInput!) { addContact(input: $input) { contact { id name isPrimary } userErrors { field code message } } }";
 const CREATE_INVOICE: &str = "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { invoice { id number status dueDate daysOverdue total { amount currency } balance { amount currency } } userErrors { field code message } } }";
 const RECORD_PAYMENT: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { id amount { amount currency } unappliedAmount { amount } allocations { invoice { number status } amount { amount } } } userErrors { field code message } } }";

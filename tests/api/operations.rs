@@ -118,6 +118,19 @@ on_both_databases! {
         let behaviour = run(&app, &team.collector, "paymentBehaviour", json!({"id": customer}), &mut ran).await;
         assert_eq!(behaviour["invoices"]["edges"][0]["node"]["expectedPaymentDate"], "2026-12-01");
 
+        let hook = run(&app, &team.admin, "createWebhookEndpoint", json!({"input": {"url": "https://erp.ornek.com.tr/tahsilat/webhooks", "eventTypes": ["customer.created", "invoice.paid"], "description": "Logo entegrasyonu"}}), &mut ran).await;
+        assert!(hook["secret"].as_str().unwrap().starts_with("whsec_"));
+        let hook = hook["endpoint"]["id"].clone();
+        run(&app, &team.admin, "updateWebhookEndpoint", json!({"input": {"id": hook, "eventTypes": ["*"]}}), &mut ran).await;
+        run(&app, &team.manager, "createCustomer", json!({"input": {"name": "Webhook Müşteri"}}), &mut ran).await;
+        let sent = run(&app, &team.admin, "webhookDeliveries", json!({"endpointId": hook}), &mut ran).await;
+        assert_eq!(sent["totalCount"], 1, "{sent}");
+        run(&app, &team.admin, "redeliverWebhook", json!({"input": {"deliveryId": sent["edges"][0]["node"]["id"]}}), &mut ran).await;
+        run(&app, &team.admin, "rotateWebhookSecret", json!({"input": {"id": hook}}), &mut ran).await;
+        run(&app, &team.admin, "disableWebhookEndpoint", json!({"input": {"id": hook}}), &mut ran).await;
+        let hooks = run(&app, &team.admin, "webhookEndpoints", json!({}), &mut ran).await;
+        assert_eq!(hooks["edges"][0]["node"]["enabled"], false);
+
         let files: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations"))
             .unwrap()
             .map(|entry| entry.unwrap().path())

@@ -535,3 +535,64 @@ on_both_databases! {
         assert!(receiver.received().is_empty());
     }
 }
+
+on_both_databases! {
+    with spawn;
+
+    async fn every_kind_of_change_has_its_event(app) {
+        use crate::dunning::{every_day, run_day, set_day};
+        let receiver = Receiver::start().await;
+        let team = Team::new(&app, "acme").await;
+        endpoint(&app, &team.admin, &receiver.url, &["*"]).await;
+        every_day(&app, &team.admin).await;
+        set_day(&app, "2026-11-23".parse().unwrap());
+
+        let made = mutate(&app, &team.manager, crate::collections::CREATE_CUSTOMER, json!({"name": "Yolculuk A.Ş.", "email": "muhasebe@yolculuk.com.tr"})).await;
+        let customer = made["customer"]["id"].as_str().unwrap().to_owned();
+        mutate(&app, &team.manager, "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { userErrors { code } } }", json!({"id": customer, "phone": "+90 212 555 00 00"})).await;
+        let overdue = create_invoice(&app, &team.manager, &customer, "Y-1", "750.00", "2026-11-20").await;
+        let spare = create_invoice(&app, &team.manager, &customer, "Y-2", "100.00", "2026-12-20").await;
+        mutate(&app, &team.manager, "mutation($input: UpdateInvoiceInput!) { updateInvoice(input: $input) { userErrors { code } } }", json!({"id": spare, "description": "Nakliye"})).await;
+        mutate(&app, &team.manager, "mutation($input: VoidInvoiceInput!) { voidInvoice(input: $input) { userErrors { code } } }", json!({"id": spare, "reason": "Hatalı"})).await;
+        // The reminder pass mails the overdue invoice.
+        assert_eq!(run_day(&app).await, 1);
+        // A link, a declined card, and the link left to expire.
+        let link = mutate(&app, &team.collector, LINK, json!({"invoiceIds": [overdue]})).await;
+        let provider_link = link["paymentLink"]["providerLinkId"].as_str().unwrap().to_owned();
+        let (status, _) = send(&app, event("evt-declined", "payment.failed", &provider_link, "750.00", 1)).await;
+        assert_eq!(status, 200);
+        // A promise, then broken.
+        mutate(&app, &team.collector, "mutation($input: LogActivityInput!) { logActivity(input: $input) { userErrors { code } } }", json!({"kind": "PROMISE_TO_PAY", "customerId": customer, "invoiceId": overdue, "promisedAmount": "750.00", "promisedDate": "2026-11-25"})).await;
+        // A dispute, opened and resolved.
+        let opened = mutate(&app, &team.collector, "mutation($input: OpenDisputeInput!) { openDispute(input: $input) { dispute { id } userErrors { code } } }", json!({"invoiceId": overdue, "reason": "PRICE"})).await;
+        mutate(&app, &team.manager, "mutation($input: ResolveDisputeInput!) { resolveDispute(input: $input) { userErrors { code } } }", json!({"id": opened["dispute"]["id"], "outcome": "REJECTED"})).await;
+        set_day(&app, "2026-12-10".parse().unwrap());
+        tahsilat::services::promises::settle_due(&app.state).await.unwrap();
+        tahsilat::jobs::expiry::expire_links(&app.state).await.unwrap();
+        // Paid by hand in full, then reversed.
+        let paid = mutate(&app, &team.manager, RECORD, json!({"customerId": customer, "amount": "750.00", "currency": "TRY", "method": "CHEQUE", "allocations": [{"invoiceId": overdue, "amount": "750.00"}]})).await;
+        let reversed = mutate(&app, &team.manager, "mutation($input: ReversePaymentInput!) { reversePayment(input: $input) { userErrors { code message } } }", json!({"paymentId": paid["payment"]["id"], "reason": "Karşılıksız"})).await;
+        assert_eq!(reversed["userErrors"], json!([]), "{reversed}");
+
+        deliver(&app).await;
+        let mut types: Vec<String> = receiver.received().iter().map(|request| request.json()["type"].as_str().unwrap().to_owned()).collect();
+        types.sort();
+        types.dedup();
+        let expected = [
+            "customer.created", "customer.updated", "dispute.opened", "dispute.resolved",
+            "invoice.created", "invoice.paid", "invoice.updated", "invoice.voided",
+            "payment.failed", "payment.recorded", "payment.reversed", "payment_link.created",
+            "payment_link.expired", "promise.broken", "promise.made", "reminder.sent",
+        ];
+        assert_eq!(types, expected);
+        // With payment.received, payment_link.paid and callback.rejected (tested above), every
+        // type but promise.kept is seen here; that one is the same path as promise.broken.
+        let known = tahsilat::domain::webhook::EVENT_TYPES;
+        let elsewhere = ["payment.received", "payment_link.paid", "callback.rejected", "promise.kept"];
+        assert_eq!(known.len(), expected.len() + elsewhere.len());
+        assert!(known.iter().all(|name| expected.contains(name) || elsewhere.contains(name)));
+        let expired = receiver.received().into_iter().find(|request| request.json()["type"] == "payment_link.expired").unwrap().json();
+        assert_eq!(expired["data"]["amount"], json!({"amount": "750.00", "currency": "TRY"}));
+        assert_eq!(expired["data"]["customerId"], json!(customer));
+    }
+}
