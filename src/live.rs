@@ -2,7 +2,8 @@
 //! subscribers of its organization only once the transaction that wrote it has committed.
 //!
 //! On PostgreSQL the announcement is a `NOTIFY` inside the writing transaction: the database
-//! delivers it at commit, to every instance listening, and never for a rolled-back one. On
+//! delivers it at commit, to every instance listening, and never for a rolled-back one. It is
+//! sent only while some instance listens (see [`NOTIFY_IF_LISTENED`]). On
 //! SQLite (one process) it goes through an in-process channel as a candidate; the hub then asks
 //! the writer connection whether the activity exists — that connection is free only once the
 //! announcing transaction has ended — and passes on only what was committed.
@@ -32,6 +33,13 @@ pub const CHANNEL: &str = "tahsilat_live";
 const BUFFER: usize = 1_024;
 /// Notices per `NOTIFY`: PostgreSQL takes payloads under 8,000 bytes.
 const PER_NOTIFY: usize = 40;
+/// The `application_name` of the connections that LISTEN, so writers can tell whether any
+/// instance has subscribers at all.
+pub const LISTENER_NAME: &str = "tahsilat-live";
+/// NOTIFY only while some instance listens on this database. A notifying transaction holds a
+/// database-wide lock through its commit (so notices keep commit order), which would make every
+/// write commit one at a time; with nobody subscribed, writers skip it and commit side by side.
+const NOTIFY_IF_LISTENED: &str = "SELECT pg_notify($1, $2) WHERE EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $3)";
 
 /// One committed activity, with what the subscriptions filter on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,8 +109,8 @@ pub async fn announce(conn: &impl ConnectionTrait, notices: Vec<Notice>) -> AppR
                     .map_err(|error| crate::error::AppError::Internal(error.to_string()))?;
                 conn.execute_raw(Statement::from_sql_and_values(
                     DatabaseBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), payload.into()],
+                    NOTIFY_IF_LISTENED,
+                    [CHANNEL.into(), payload.into(), LISTENER_NAME.into()],
                 ))
                 .await?;
             }
@@ -161,9 +169,18 @@ impl Hub {
         receiver
     }
 
-    /// PostgreSQL: LISTEN on a connection of its own, reconnecting when it drops.
+    /// PostgreSQL: LISTEN on a connection of its own (named [`LISTENER_NAME`], so writers see
+    /// that someone listens), reconnecting when it drops.
     async fn listen(&self) {
-        let pool = self.db.reader().get_postgres_connection_pool().clone();
+        let shared = self.db.reader().get_postgres_connection_pool();
+        let options = shared
+            .connect_options()
+            .as_ref()
+            .clone()
+            .application_name(LISTENER_NAME);
+        let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(options);
         loop {
             let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await
             {

@@ -127,6 +127,16 @@ pub async fn render(app: &AppState) -> String {
             let _ = error.public_message();
         }
     }
+    // Webhook deliveries are the webhook outbox: the same two gauges, kind "webhook".
+    if let Ok((waiting, oldest)) =
+        crate::services::webhooks::delivery::waiting(app.db.reader()).await
+    {
+        let age = oldest.map_or(0.0, |oldest| {
+            (app.clock.now() - oldest).num_milliseconds().max(0) as f64 / 1000.0
+        });
+        metrics::gauge!("tahsilat_outbox_depth", "kind" => "webhook").set(waiting as f64);
+        metrics::gauge!("tahsilat_outbox_oldest_age_seconds", "kind" => "webhook").set(age);
+    }
     for pool in app.db.pool_use() {
         metrics::gauge!("tahsilat_db_pool_connections", "pool" => pool.pool, "state" => "open")
             .set(f64::from(pool.open));

@@ -142,3 +142,39 @@ fn notices(receiver: broadcast::Receiver<Arc<Notice>>) -> impl Stream<Item = Arc
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice() -> Arc<Notice> {
+        Arc::new(Notice {
+            organization_id: Uuid::now_v7(),
+            activity_id: Uuid::now_v7(),
+            customer_id: Uuid::now_v7(),
+            kind: "NOTE".into(),
+            payment_id: None,
+            task_id: None,
+            assignee_id: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_dropped() {
+        let (sender, receiver) = broadcast::channel(4);
+        for _ in 0..6 {
+            sender.send(notice()).unwrap();
+        }
+        // Six sent into room for four, unread: the stream ends instead of skipping silently.
+        let delivered: Vec<_> = notices(receiver).collect().await;
+        assert!(delivered.is_empty());
+        // One keeping up gets everything, and the sender never waited.
+        let (sender, receiver) = broadcast::channel(4);
+        let reader = tokio::spawn(notices(receiver).take(3).collect::<Vec<_>>());
+        for _ in 0..3 {
+            sender.send(notice()).unwrap();
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(reader.await.unwrap().len(), 3);
+    }
+}

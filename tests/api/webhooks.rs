@@ -596,3 +596,27 @@ on_both_databases! {
         assert_eq!(expired["data"]["customerId"], json!(customer));
     }
 }
+
+on_both_databases! {
+    with spawn;
+
+    async fn the_delivery_log_costs_the_same_for_one_row_or_many(app) {
+        let receiver = Receiver::start().await;
+        let team = Team::new(&app, "acme").await;
+        let (endpoint_id, _) = endpoint(&app, &team.admin, &receiver.url, &["customer.created"]).await;
+        create_customer(&app, &team.manager, "Bir").await;
+        let (one, body) = app.statements_for(&team.admin, DELIVERIES, json!({"id": endpoint_id})).await;
+        assert_eq!(body["data"]["webhookDeliveries"]["totalCount"], 1, "{body}");
+        for index in 0..12 {
+            create_customer(&app, &team.manager, &format!("Çok {index}")).await;
+        }
+        let (many, body) = app.statements_for(&team.admin, DELIVERIES, json!({"id": endpoint_id})).await;
+        assert_eq!(body["data"]["webhookDeliveries"]["totalCount"], 13);
+        assert_eq!(one, many, "each relation is one statement per page");
+
+        // Deliveries show on /metrics as the webhook outbox, at zero once all went out.
+        deliver(&app).await;
+        let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("tahsilat_outbox_depth{kind=\"webhook\"} 0"), "{metrics}");
+    }
+}

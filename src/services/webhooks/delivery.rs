@@ -438,6 +438,25 @@ fn disabled_mail(to: &str, endpoint: &webhook_endpoint::Model, reason: &str, bas
     }
 }
 
+/// Deliveries waiting (pending or mid-send) and when the oldest of them was written, for
+/// `/metrics`.
+pub async fn waiting(
+    conn: &impl sea_orm::ConnectionTrait,
+) -> AppResult<(i64, Option<DateTime<Utc>>)> {
+    let row: Option<(i64, Option<DateTime<Utc>>)> = webhook_delivery::Entity::find()
+        .select_only()
+        .column_as(webhook_delivery::Column::Id.count(), "waiting")
+        .column_as(webhook_delivery::Column::CreatedAt.min(), "oldest")
+        .filter(
+            webhook_delivery::Column::Status
+                .is_in([DeliveryStatus::Pending, DeliveryStatus::Sending]),
+        )
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.unwrap_or((0, None)))
+}
+
 fn unique(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
     let mut seen = std::collections::HashSet::new();
     ids.filter(|id| seen.insert(*id)).collect()
