@@ -39,6 +39,8 @@ pub const LISTENER_NAME: &str = "tahsilat-live";
 /// NOTIFY only while some instance listens on this database. A notifying transaction holds a
 /// database-wide lock through its commit (so notices keep commit order), which would make every
 /// write commit one at a time; with nobody subscribed, writers skip it and commit side by side.
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+const LISTENING: &str = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1)";
 const NOTIFY_IF_LISTENED: &str = "SELECT pg_notify($1, $2) WHERE EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $3)";
 
 /// One committed activity, with what the subscriptions filter on.
@@ -104,13 +106,24 @@ pub async fn announce(conn: &impl ConnectionTrait, notices: Vec<Notice>) -> AppR
     }
     match conn.get_database_backend() {
         DatabaseBackend::Postgres => {
+            // A bulk write (an import) asks once whether anyone listens; a single change asks in
+            // the statement that notifies.
+            let many = notices.len() > PER_NOTIFY;
+            if many && !anyone_listening(conn).await? {
+                return Ok(());
+            }
+            let sql = if many { NOTIFY } else { NOTIFY_IF_LISTENED };
             for chunk in notices.chunks(PER_NOTIFY) {
                 let payload = serde_json::to_string(chunk)
                     .map_err(|error| crate::error::AppError::Internal(error.to_string()))?;
+                let mut values = vec![CHANNEL.into(), payload.into()];
+                if !many {
+                    values.push(LISTENER_NAME.into());
+                }
                 conn.execute_raw(Statement::from_sql_and_values(
                     DatabaseBackend::Postgres,
-                    NOTIFY_IF_LISTENED,
-                    [CHANNEL.into(), payload.into(), LISTENER_NAME.into()],
+                    sql,
+                    values,
                 ))
                 .await?;
             }
@@ -121,6 +134,21 @@ pub async fn announce(conn: &impl ConnectionTrait, notices: Vec<Notice>) -> AppR
         }
     }
     Ok(())
+}
+
+/// Whether some instance has a LISTEN connection on this database.
+async fn anyone_listening(conn: &impl ConnectionTrait) -> AppResult<bool> {
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            LISTENING,
+            [LISTENER_NAME.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get_by_index::<bool>(0)?,
+        None => false,
+    })
 }
 
 /// One instance's feed of committed notices, started when the first subscriber comes.

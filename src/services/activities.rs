@@ -67,8 +67,22 @@ pub async fn append(
     entry: Entry,
     at: DateTime<Utc>,
 ) -> AppResult<activity::Model> {
+    append_with(conn, organization, actor, entry, at, Vec::new()).await
+}
+
+/// Appends an entry, publishing `more` events of the same change with its own (so the change
+/// looks up the organization's webhook endpoints once).
+pub async fn append_with(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    actor: Actor<'_>,
+    entry: Entry,
+    at: DateTime<Utc>,
+    more: Vec<events::Event>,
+) -> AppResult<activity::Model> {
     let written = row(organization, actor, entry, at).insert(conn).await?;
-    events::activities_written(conn, organization, std::slice::from_ref(&written), at).await?;
+    let rows = std::slice::from_ref(&written);
+    events::activities_written_with(conn, organization, rows, more, at).await?;
     Ok(written)
 }
 

@@ -469,7 +469,9 @@ async fn record_payment(
         Err(error) if is_unique_violation(&error) => return Ok(None),
         Err(error) => return Err(error.into()),
     }
-    apply(txn, org, payment_id, &plan, &locked, now, now).await?;
+    let mut events = apply(txn, org, payment_id, &plan, &locked, now, now)
+        .await?
+        .paid_in_full;
     if let Some((plan_id, minor)) = charge {
         crate::services::plans::book_charge(txn, org, plan_id, payment_id, minor, now).await?;
     }
@@ -493,7 +495,7 @@ async fn record_payment(
                 "provider": provider.name(),
             }),
         );
-        events::publish(txn, org, vec![paid], now).await?;
+        events.push(paid);
     }
     let actor = Actor::System(provider.name());
     // This link (if still ACTIVE after a short payment) and any other over the same invoices
@@ -520,7 +522,7 @@ async fn record_payment(
         note: review_reason,
         data,
     };
-    activities::append(txn, org, actor, entry, now).await?;
+    activities::append_with(txn, org, actor, entry, now, events).await?;
     Ok(Some((payment_id, needs_review)))
 }
 

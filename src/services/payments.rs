@@ -170,7 +170,10 @@ pub(crate) async fn record_as(
     }
     .insert(txn)
     .await?;
-    let allocations = apply(txn, org, payment_id, &plan, &locked, received_at, now).await?;
+    let Applied {
+        allocations,
+        paid_in_full,
+    } = apply(txn, org, payment_id, &plan, &locked, received_at, now).await?;
     if let Some((plan_id, minor)) = charge {
         super::plans::book_charge(txn, org, plan_id, payment_id, minor, now).await?;
     }
@@ -192,7 +195,7 @@ pub(crate) async fn record_as(
             "planInterest": (charged > 0).then(|| Money::from_minor(charged, amount.currency).to_decimal().to_string()),
         }),
     };
-    activities::append(txn, org, actor, entry, now).await?;
+    activities::append_with(txn, org, actor, entry, now, paid_in_full).await?;
     // Links over these invoices must not take this money a second time.
     let paid: Vec<Uuid> = plan.iter().map(|part| part.invoice_id).collect();
     let mut withdrawals = link_pricing::reconcile_links(txn, org, &paid, actor, now).await?;
@@ -523,7 +526,7 @@ pub async fn apply(
     locked: &HashMap<Uuid, invoice::Model>,
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> AppResult<Vec<payment_allocation::Model>> {
+) -> AppResult<Applied> {
     let received_on = received_at.date_naive();
     let mut written = Vec::with_capacity(plan.len());
     let mut paid_in_full = Vec::new();
@@ -562,8 +565,17 @@ pub async fn apply(
             .await?,
         );
     }
-    super::webhooks::events::publish(conn, org, paid_in_full, now).await?;
-    Ok(written)
+    Ok(Applied {
+        allocations: written,
+        paid_in_full,
+    })
+}
+
+/// What [`apply`] wrote, and the `invoice.paid` events of the invoices it paid in full, for the
+/// caller to publish with its activity (one look at the endpoints per change).
+pub struct Applied {
+    pub allocations: Vec<payment_allocation::Model>,
+    pub paid_in_full: Vec<super::webhooks::events::Event>,
 }
 
 /// The `invoice.paid` event of an invoice this payment paid in full.

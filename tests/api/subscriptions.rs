@@ -219,6 +219,25 @@ on_both_databases! {
         assert_eq!(mine.event().await["taskAssigned"]["id"], again["task"]["id"]);
     }
 
+    async fn a_bulk_import_arrives_row_by_row(app) {
+        let team = Team::new(&app, "acme").await;
+        let mut socket = Socket::connect(&app.address, &team.viewer).await;
+        socket
+            .subscribe_with("created", &example("activityAdded"), json!({"kinds": ["CUSTOMER_CREATED"]}))
+            .await;
+        subscribed(&app.state, 1).await;
+        let rows: Vec<Value> = (0..95).map(|index| json!({"externalRef": format!("C-{index}"), "name": format!("Toplu {index}")})).collect();
+        let imported = mutate(&app, &team.manager, "mutation($input: ImportCustomersInput!) { importCustomers(input: $input) { created } }", json!({"rows": rows})).await;
+        assert_eq!(imported["created"], 95);
+        let mut names = std::collections::BTreeSet::new();
+        for _ in 0..95 {
+            let event = socket.event().await;
+            names.insert(event["activityAdded"]["customer"]["name"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(names.len(), 95);
+        assert!(names.contains("Toplu 0") && names.contains("Toplu 94"));
+    }
+
     async fn a_socket_without_a_valid_token_is_closed(app) {
         let (mut socket, answer) = Socket::open(&app.address, "tsk_not-a-token").await;
         // The server refuses the init and closes the socket, saying why.

@@ -55,7 +55,19 @@ pub async fn activities_written(
     rows: &[activity::Model],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let events: Vec<Event> = rows.iter().filter_map(event_of).collect();
+    activities_written_with(conn, organization, rows, Vec::new(), now).await
+}
+
+/// [`activities_written`], with `more` events of the same change published alongside.
+pub async fn activities_written_with(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    rows: &[activity::Model],
+    more: Vec<Event>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut events: Vec<Event> = rows.iter().filter_map(event_of).collect();
+    events.extend(more);
     publish(conn, organization, events, now).await?;
     live::announce(conn, rows.iter().map(Notice::of).collect()).await
 }
