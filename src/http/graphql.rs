@@ -106,10 +106,47 @@ pub async fn subscribe(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
+            use futures_util::StreamExt as _;
+            let (sink, stream) = socket.split();
+            // A message out of bounds ends the client's stream, and with it the connection.
+            let stream = stream
+                .map(within_bounds)
+                .take_while(|message| std::future::ready(message.is_some()))
+                .filter_map(std::future::ready);
+            GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
                 .on_connection_init(move |payload| authenticate_socket(app, payload))
                 .serve()
         })
+}
+
+/// Holds a subscribe message to the bounds `POST /graphql` checks before the parser sees the
+/// query: `None` for one nested too deep, which ends the connection instead of letting the
+/// parser overflow the stack.
+fn within_bounds(
+    message: Result<axum::extract::ws::Message, axum::Error>,
+) -> Option<Result<axum::extract::ws::Message, axum::Error>> {
+    use axum::extract::ws::Message;
+    let Ok(Message::Text(text)) = &message else {
+        return Some(message);
+    };
+    // serde_json refuses input nested deeper than 128 levels by itself.
+    let Ok(parsed) = serde_json::from_str::<serde_json::Value>(text.as_str()) else {
+        return Some(message);
+    };
+    let payload = &parsed["payload"];
+    let query_ok = payload["query"]
+        .as_str()
+        .is_none_or(|query| guard::query_within(query, guard::MAX_NESTING));
+    let variables_ok = match async_graphql::Value::from_json(payload["variables"].clone()) {
+        Ok(variables) => guard::values_within(std::iter::once(&variables), guard::MAX_NESTING),
+        Err(_) => true,
+    };
+    if query_ok && variables_ok {
+        Some(message)
+    } else {
+        tracing::warn!("a subscription nested too deep; closing its connection");
+        None
+    }
 }
 
 /// Reads the token from `connection_init` and makes the connection's data: its viewer, and

@@ -238,6 +238,21 @@ on_both_databases! {
         assert!(names.contains("Toplu 0") && names.contains("Toplu 94"));
     }
 
+    async fn a_subscription_nested_too_deep_ends_its_connection_only(app) {
+        let team = Team::new(&app, "acme").await;
+        let mut socket = Socket::connect(&app.address, &team.viewer).await;
+        // Deep enough to overflow a parser's stack were it let through.
+        let deep = format!("subscription {{ paymentReceived {{ {}id{} }} }}", "customer { ".repeat(50_000), " }".repeat(50_000));
+        socket.subscribe("deep", &deep).await;
+        let ended = tokio::time::timeout(PATIENCE, socket.stream.next()).await.expect("the server ends the connection");
+        assert!(!matches!(ended, Some(Ok(Message::Text(_)))), "{ended:?}");
+        // The server is still there for everyone else.
+        let mut other = Socket::connect(&app.address, &team.viewer).await;
+        other.subscribe("ok", &example("paymentReceived")).await;
+        let (status, _) = app.graphql(&team.viewer, "{ viewer { email } }", json!({})).await;
+        assert_eq!(status, 200);
+    }
+
     async fn a_socket_without_a_valid_token_is_closed(app) {
         let (mut socket, answer) = Socket::open(&app.address, "tsk_not-a-token").await;
         // The server refuses the init and closes the socket, saying why.
