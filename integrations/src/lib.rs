@@ -8,11 +8,15 @@
 //! - [`signature`] — HMAC helpers with constant-time comparison.
 //! - [`sandbox`] — the built-in fake bank, signing like an outside bank does.
 //! - [`paytr`] — PayTR's Link API (`link_type=collection`) and its link callback.
+//! - [`iyzico`] — iyzico's request, result and webhook signatures (the adapter grows here).
+//! - [`nestpay`] — bank virtual POS on NestPay: hash version 3 (the adapter grows here).
 //! - [`sms`] — SMS providers behind `SmsProvider`: Netgsm, and files for machines without one.
 //!
 //! Each adapter is a `mod.rs` (talks HTTP, verifies) and a `transformers.rs` (wire structs ↔
 //! the plain types below).
 
+pub mod iyzico;
+pub mod nestpay;
 pub mod paytr;
 pub mod sandbox;
 pub mod signature;

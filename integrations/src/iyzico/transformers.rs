@@ -1,0 +1,69 @@
+//! iyzico's wire formats: how amounts are written, and the webhook body.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// An amount as iyzico writes it in signed fields: major units, no trailing zeros (`1250.5`,
+/// `100`, `1313.03`).
+pub fn price_text(amount: Decimal) -> String {
+    amount.normalize().to_string()
+}
+
+/// The body of a hosted-page (checkout form) webhook. It is a trigger only: the payment is
+/// credited after the checkout-form result has been retrieved and its signature checked.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutWebhook {
+    pub payment_conversation_id: String,
+    #[serde(default)]
+    pub merchant_id: Option<serde_json::Value>,
+    pub token: String,
+    pub status: String,
+    #[serde(default)]
+    pub iyzi_reference_code: Option<String>,
+    pub iyzi_event_type: String,
+    #[serde(default)]
+    pub iyzi_event_time: Option<i64>,
+    pub iyzi_payment_id: serde_json::Value,
+}
+
+impl CheckoutWebhook {
+    /// The payment id as text, whether iyzico sent it as a number or a string.
+    pub fn payment_id(&self) -> String {
+        match &self.iyzi_payment_id {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_drop_trailing_zeros() {
+        assert_eq!(price_text(Decimal::new(125050, 2)), "1250.5");
+        assert_eq!(price_text(Decimal::new(10000, 2)), "100");
+        assert_eq!(price_text(Decimal::new(131303, 2)), "1313.03");
+    }
+
+    #[test]
+    fn a_webhook_reads_with_a_numeric_payment_id() {
+        let body = r#"{"paymentConversationId":"INV20240001","merchantId":12345,"token":"077aff05-1e9b-44aa-aa11-c268bb8b3826","status":"SUCCESS","iyziReferenceCode":"ref","iyziEventType":"CHECKOUT_FORM_AUTH","iyziEventTime":1700000000000,"iyziPaymentId":25152948}"#;
+        let webhook: CheckoutWebhook = serde_json::from_str(body).unwrap();
+        assert_eq!(webhook.payment_id(), "25152948");
+        let signature = super::super::webhook_signature_hosted(
+            "sandbox-secret-TEST",
+            &webhook.iyzi_event_type,
+            &webhook.payment_id(),
+            &webhook.token,
+            &webhook.payment_conversation_id,
+            &webhook.status,
+        );
+        assert_eq!(
+            signature,
+            "cd27344d18a3cb1571112f63fc2f676b9a2826ed6fe028c7db4e47b1efdcec53"
+        );
+    }
+}
