@@ -45,10 +45,17 @@ async fn stand_in(seen: Arc<Mutex<Vec<Fields>>>) -> String {
         )
         .route(
             "/odeme/api/link/delete",
-            post(|Form(form): Form<Fields>| async move {
-                let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-                let expected = hmac_base64(KEY.as_bytes(), format!("{}{MERCHANT_ID}{SALT}", field("id")).as_bytes());
-                Json(if field("paytr_token") == expected { json!({"status": "success"}) } else { json!({"status": "error", "err_msg": "token"}) })
+            post(move |Form(mut form): Form<Fields>| {
+                let seen = seen.clone();
+                async move {
+                    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+                    let expected = hmac_base64(KEY.as_bytes(), format!("{}{MERCHANT_ID}{SALT}", field("id")).as_bytes());
+                    let ok = field("paytr_token") == expected && field("merchant_id") == MERCHANT_ID;
+                    // Remembered as a delete, with whether its token held.
+                    form.insert("_deleted".into(), ok.to_string());
+                    seen.lock().unwrap().push(form);
+                    Json(if ok { json!({"status": "success"}) } else { json!({"status": "error", "err_msg": "token"}) })
+                }
             }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -197,4 +204,96 @@ async fn paytr_links_and_callbacks_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paytr_links_and_callbacks_postgres() {
     scenario(Backend::Postgres).await;
+}
+
+/// A PayTR link left unpaid past its time is expired here and deleted at PayTR, with a token the
+/// stand-in accepts.
+async fn expiry(backend: Backend) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let api_base = stand_in(seen.clone()).await;
+    let Some(app) = spawn(backend, &api_base).await else {
+        return;
+    };
+    let team = Team::new(&app, "acme").await;
+    let customer = create_customer(&app, &team.manager, "Geç Kalan A.Ş.").await;
+    mutate(
+        &app,
+        &team.manager,
+        "mutation($input: AddContactInput!) { addContact(input: $input) { userErrors { code } } }",
+        json!({"customerId": customer, "name": "Muhasebe", "email": "gec@example.com"}),
+    )
+    .await;
+    let invoice = create_invoice(
+        &app,
+        &team.manager,
+        &customer,
+        "INV-9",
+        "99.90",
+        "2026-11-13",
+    )
+    .await;
+    let created = mutate(&app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id status } userErrors { code message } } }", json!({"invoiceIds": [invoice], "expiresInHours": 1})).await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    let link = created["paymentLink"]["id"].clone();
+
+    // Not yet due: nothing expires, nothing is deleted.
+    assert_eq!(
+        tahsilat::jobs::expiry::expire_links(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        tahsilat::jobs::expiry::expire_links(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, body) = app
+        .graphql(
+            &team.viewer,
+            "query($id: ID!) { paymentLink(id: $id) { status } }",
+            json!({"id": link}),
+        )
+        .await;
+    assert_eq!(body["data"]["paymentLink"]["status"], "EXPIRED");
+    let deletes: Vec<Fields> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|form| form.contains_key("_deleted"))
+        .cloned()
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0]["id"], "PL8F3K2Q");
+    assert_eq!(
+        deletes[0]["_deleted"], "true",
+        "the delete carried a valid paytr_token"
+    );
+    // A second pass does not delete it again.
+    assert_eq!(
+        tahsilat::jobs::expiry::expire_links(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|form| form.contains_key("_deleted"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paytr_expiry_deletes_the_link_at_paytr_sqlite() {
+    expiry(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paytr_expiry_deletes_the_link_at_paytr_postgres() {
+    expiry(Backend::Postgres).await;
 }
