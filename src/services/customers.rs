@@ -464,19 +464,17 @@ async fn check_external_ref_free(
     except: Option<Uuid>,
     checks: &mut Validation,
 ) -> AppResult<()> {
-    let mut taken =
-        customer::Entity::in_org(org).filter(customer::Column::ExternalRef.eq(external_ref));
-    if let Some(id) = except {
-        taken = taken.filter(customer::Column::Id.ne(id));
-    }
-    if taken.one(conn).await?.is_some() {
-        checks.add(FieldError::new(
-            &["externalRef"],
-            "DUPLICATE",
-            format!("another customer has the reference {external_ref:?}"),
-        ));
-    }
-    Ok(())
+    let column = customer::Column::ExternalRef;
+    super::scope::external_ref_free::<customer::Entity>(
+        conn,
+        org,
+        column,
+        external_ref,
+        except,
+        "customer",
+        checks,
+    )
+    .await
 }
 
 /// A race past the pre-check still ends as DUPLICATE, not as a 500.

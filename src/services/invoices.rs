@@ -311,19 +311,17 @@ pub async fn check_external_ref_free(
     except: Option<Uuid>,
     checks: &mut Validation,
 ) -> AppResult<()> {
-    let mut taken =
-        invoice::Entity::in_org(org).filter(invoice::Column::ExternalRef.eq(external_ref));
-    if let Some(id) = except {
-        taken = taken.filter(invoice::Column::Id.ne(id));
-    }
-    if taken.one(conn).await?.is_some() {
-        checks.add(FieldError::new(
-            &["externalRef"],
-            "DUPLICATE",
-            format!("another invoice has the reference {external_ref:?}"),
-        ));
-    }
-    Ok(())
+    let column = invoice::Column::ExternalRef;
+    super::scope::external_ref_free::<invoice::Entity>(
+        conn,
+        org,
+        column,
+        external_ref,
+        except,
+        "invoice",
+        checks,
+    )
+    .await
 }
 
 /// What to list.

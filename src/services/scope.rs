@@ -105,6 +105,31 @@ pub async fn customer_invoices_for_input(
     Ok(found)
 }
 
+/// Refuses (DUPLICATE on `externalRef`) an external reference that another row of the
+/// organization has in `column`; `except` is the row being changed, `noun` names the kind.
+pub async fn external_ref_free<E: OrgScoped>(
+    conn: &impl ConnectionTrait,
+    organization: OrganizationId,
+    column: E::Column,
+    external_ref: &str,
+    except: Option<Uuid>,
+    noun: &str,
+    checks: &mut Validation,
+) -> AppResult<()> {
+    let mut taken = E::in_org(organization).filter(column.eq(external_ref));
+    if let Some(id) = except {
+        taken = taken.filter(E::id_column().ne(id));
+    }
+    if taken.one(conn).await?.is_some() {
+        checks.add(FieldError::new(
+            &["externalRef"],
+            "DUPLICATE",
+            format!("another {noun} has the reference {external_ref:?}"),
+        ));
+    }
+    Ok(())
+}
+
 /// The organization's invoice with this id, locked for the rest of the transaction, or a
 /// NOT_FOUND on `id`.
 pub async fn invoice_for_update(

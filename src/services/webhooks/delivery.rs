@@ -231,8 +231,8 @@ async fn post(
     event: &webhook_event::Model,
 ) -> Attempt {
     let now = app.clock.now();
-    if let Err(reason) = super::check_url(&endpoint.url, &app.config) {
-        return Attempt::failed(reason);
+    if let Err(refused) = super::check_url(&endpoint.url, &app.config) {
+        return Attempt::failed(refused.message);
     }
     let timestamp = now.timestamp();
     let id = event.id.to_string();

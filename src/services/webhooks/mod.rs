@@ -20,7 +20,7 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::role::Role;
 use crate::domain::webhook;
 use crate::entities::webhook_delivery::{self, DeliveryStatus};
-use crate::entities::{webhook_endpoint, webhook_event};
+use crate::entities::webhook_endpoint;
 use crate::error::{AppError, AppResult, FieldError, Validation};
 use crate::state::AppState;
 
@@ -33,27 +33,42 @@ pub fn rotation_overlap() -> Duration {
     Duration::hours(24)
 }
 
+/// Why an endpoint URL is refused: its user error code and the words for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct UrlRefused {
+    /// INVALID_URL, or ADDRESS_NOT_ALLOWED for an address the rules forbid.
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn invalid(message: &str) -> UrlRefused {
+    UrlRefused {
+        code: "INVALID_URL",
+        message: message.to_owned(),
+    }
+}
+
 /// Whether deliveries may go to `url` under the settings: `https` (or `http` when allowed), a
 /// host, no credentials, and no IP address the rules refuse. Names are judged again after DNS,
 /// at every delivery.
-pub fn check_url(url: &str, config: &Config) -> Result<reqwest::Url, String> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| "not a valid URL".to_owned())?;
+pub fn check_url(url: &str, config: &Config) -> Result<reqwest::Url, UrlRefused> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| invalid("not a valid URL"))?;
     match parsed.scheme() {
         "https" => {}
         "http" if config.webhook_allow_http => {}
         "http" => {
-            return Err(
-                "must be an https URL (http is allowed only with TAHSILAT_WEBHOOK_ALLOW_HTTP)"
-                    .to_owned(),
-            );
+            return Err(invalid(
+                "must be an https URL (http is allowed only with TAHSILAT_WEBHOOK_ALLOW_HTTP)",
+            ));
         }
-        _ => return Err("must be an https URL".to_owned()),
+        _ => return Err(invalid("must be an https URL")),
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("must not carry a user name or password".to_owned());
+        return Err(invalid("must not carry a user name or password"));
     }
     let literal = match parsed.host() {
-        None => return Err("must name a host".to_owned()),
+        None => return Err(invalid("must name a host")),
         Some(url::Host::Ipv4(address)) => Some(std::net::IpAddr::V4(address)),
         Some(url::Host::Ipv6(address)) => Some(std::net::IpAddr::V6(address)),
         Some(url::Host::Domain(_)) => None,
@@ -61,9 +76,12 @@ pub fn check_url(url: &str, config: &Config) -> Result<reqwest::Url, String> {
     if let Some(address) = literal
         && !webhook::address_allowed(address, config.webhook_allow_private)
     {
-        return Err(format!(
-            "{address} is a loopback, private or reserved address (allowed only with TAHSILAT_WEBHOOK_ALLOW_PRIVATE)"
-        ));
+        return Err(UrlRefused {
+            code: "ADDRESS_NOT_ALLOWED",
+            message: format!(
+                "{address} is a loopback, private or reserved address (allowed only with TAHSILAT_WEBHOOK_ALLOW_PRIVATE)"
+            ),
+        });
     }
     Ok(parsed)
 }
@@ -90,13 +108,8 @@ fn checked_url(url: &str, config: &Config, checks: &mut Validation) -> Option<St
     let url = checks.take(rules::required_text(url, MAX_URL, &["url"]))?;
     match check_url(&url, config) {
         Ok(_) => Some(url),
-        Err(reason) => {
-            let code = if reason.contains("address") {
-                "ADDRESS_NOT_ALLOWED"
-            } else {
-                "INVALID_URL"
-            };
-            checks.add(FieldError::new(&["url"], code, reason));
+        Err(refused) => {
+            checks.add(FieldError::new(&["url"], refused.code, refused.message));
             None
         }
     }
@@ -383,15 +396,3 @@ pub const DELIVERY_ORDER: Keyset<webhook_delivery::Entity> = Keyset::newest_firs
     webhook_delivery::Column::Id,
     |model: &webhook_delivery::Model| time_key(&model.created_at),
 );
-
-/// The body an event was sent with.
-pub async fn event_body(
-    app: &AppState,
-    org: OrganizationId,
-    event_id: Uuid,
-) -> AppResult<Option<String>> {
-    Ok(webhook_event::Entity::find_in_org(event_id, org)
-        .one(app.db.reader())
-        .await?
-        .map(|event| event.body))
-}
