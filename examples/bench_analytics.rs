@@ -297,6 +297,7 @@ async fn seed(
                         reversed_at: Set(None),
                         reversed_by: Set(None),
                         reversal_reason: Set(None),
+                        fee_minor: Set(None),
                         created_at: Set(received_at),
                     });
                     allocations.push(payment_allocation::ActiveModel {

@@ -59,6 +59,28 @@ pub struct PaytrConfig {
     pub api_base: String,
 }
 
+/// iyzico merchant credentials; present only when `TAHSILAT_IYZICO_API_KEY` is set.
+#[derive(Debug, Clone)]
+pub struct IyzicoConfig {
+    pub api_key: SecretString,
+    pub secret_key: SecretString,
+    /// `TAHSILAT_IYZICO_API_BASE`, default `https://api.iyzipay.com` (the sandbox is
+    /// `https://sandbox-api.iyzipay.com`).
+    pub api_base: String,
+}
+
+/// A bank's NestPay virtual POS; present only when `TAHSILAT_NESTPAY_CLIENT_ID` is set.
+#[derive(Debug, Clone)]
+pub struct NestpayConfig {
+    /// The merchant number the bank issued.
+    pub client_id: String,
+    pub store_key: SecretString,
+    /// The bank's 3-D gateway, e.g. `https://…/fim/est3Dgate`.
+    pub gateway_url: String,
+    /// The bank's name as the pay page shows it; default `Banka`.
+    pub name: String,
+}
+
 /// Which SMS provider sends reminders.
 #[derive(Debug, Clone)]
 pub enum SmsConfig {
@@ -92,8 +114,13 @@ pub struct Config {
     pub sandbox_previous_secret: Option<SecretString>,
     /// PayTR credentials (`TAHSILAT_PAYTR_MERCHANT_ID`, `_MERCHANT_KEY`, `_MERCHANT_SALT`, `_API_BASE`).
     pub paytr: Option<PaytrConfig>,
+    /// iyzico credentials (`TAHSILAT_IYZICO_API_KEY`, `_SECRET_KEY`, `_API_BASE`).
+    pub iyzico: Option<IyzicoConfig>,
+    /// A bank's NestPay POS (`TAHSILAT_NESTPAY_CLIENT_ID`, `_STORE_KEY`, `_GATEWAY_URL`, `_NAME`).
+    pub nestpay: Option<NestpayConfig>,
     /// `TAHSILAT_DEFAULT_PROVIDER`: the provider used when a request names none. Default: a
-    /// configured real provider (PayTR), else `sandbox` while the sandbox is on, else none.
+    /// configured real provider (PayTR, then iyzico, then NestPay), else `sandbox` while the
+    /// sandbox is on, else none.
     pub default_provider: Option<String>,
     /// `TAHSILAT_INSTALLMENT_RATES`: installment count → interest percent; default
     /// `1:0,2:3,3:4,6:7,9:10,12:13`.
@@ -129,13 +156,16 @@ pub struct Config {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tahsilat.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PAYTR_API_BASE: &str = "https://www.paytr.com";
+pub const DEFAULT_IYZICO_API_BASE: &str = "https://api.iyzipay.com";
 pub const DEFAULT_INSTALLMENT_RATES: &str = "1:0,2:3,3:4,6:7,9:10,12:13";
 const SANDBOX: &str = integrations::sandbox::NAME;
 const PAYTR: &str = integrations::paytr::NAME;
-const KNOWN_PROVIDERS: [&str; 2] = [SANDBOX, PAYTR];
+const IYZICO: &str = integrations::iyzico::NAME;
+const NESTPAY: &str = integrations::nestpay::NAME;
+const KNOWN_PROVIDERS: [&str; 4] = [SANDBOX, PAYTR, IYZICO, NESTPAY];
 
 /// Every variable the service reads, for the file's key check and the documentation.
-pub const VARIABLES: [&str; 29] = [
+pub const VARIABLES: [&str; 36] = [
     "TAHSILAT_DATABASE_URL",
     "TAHSILAT_DATABASE_MAX_CONNECTIONS",
     "TAHSILAT_LISTEN",
@@ -147,6 +177,13 @@ pub const VARIABLES: [&str; 29] = [
     "TAHSILAT_PAYTR_MERCHANT_KEY",
     "TAHSILAT_PAYTR_MERCHANT_SALT",
     "TAHSILAT_PAYTR_API_BASE",
+    "TAHSILAT_IYZICO_API_KEY",
+    "TAHSILAT_IYZICO_SECRET_KEY",
+    "TAHSILAT_IYZICO_API_BASE",
+    "TAHSILAT_NESTPAY_CLIENT_ID",
+    "TAHSILAT_NESTPAY_STORE_KEY",
+    "TAHSILAT_NESTPAY_GATEWAY_URL",
+    "TAHSILAT_NESTPAY_NAME",
     "TAHSILAT_DEFAULT_PROVIDER",
     "TAHSILAT_INSTALLMENT_RATES",
     "TAHSILAT_SMTP_URL",
@@ -258,6 +295,52 @@ impl Config {
             }
         };
 
+        let iyzico = match get("TAHSILAT_IYZICO_API_KEY") {
+            None => None,
+            Some(api_key) => Some(IyzicoConfig {
+                api_key: SecretString::from(api_key),
+                secret_key: get("TAHSILAT_IYZICO_SECRET_KEY")
+                    .map(SecretString::from)
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "TAHSILAT_IYZICO_SECRET_KEY",
+                            "must be set when TAHSILAT_IYZICO_API_KEY is set",
+                        )
+                    })?,
+                api_base: match get("TAHSILAT_IYZICO_API_BASE") {
+                    Some(url) => parse_http_url(&url, "TAHSILAT_IYZICO_API_BASE")?,
+                    None => DEFAULT_IYZICO_API_BASE.to_owned(),
+                },
+            }),
+        };
+        let nestpay = match get("TAHSILAT_NESTPAY_CLIENT_ID") {
+            None => None,
+            Some(client_id) => {
+                let required = |key: &str| {
+                    get(key).ok_or_else(|| {
+                        ConfigError::new(key, "must be set when TAHSILAT_NESTPAY_CLIENT_ID is set")
+                    })
+                };
+                Some(NestpayConfig {
+                    client_id,
+                    store_key: SecretString::from(required("TAHSILAT_NESTPAY_STORE_KEY")?),
+                    gateway_url: parse_http_url(
+                        &required("TAHSILAT_NESTPAY_GATEWAY_URL")?,
+                        "TAHSILAT_NESTPAY_GATEWAY_URL",
+                    )?,
+                    name: get("TAHSILAT_NESTPAY_NAME")
+                        .map(|name| name.trim().chars().take(60).collect::<String>())
+                        .filter(|name| !name.is_empty())
+                        .unwrap_or_else(|| "Banka".to_owned()),
+                })
+            }
+        };
+        let real = RealProviders {
+            paytr: paytr.is_some(),
+            iyzico: iyzico.is_some(),
+            nestpay: nestpay.is_some(),
+        };
+
         let default_provider = match get("TAHSILAT_DEFAULT_PROVIDER") {
             Some(named) => {
                 match named.as_str() {
@@ -273,6 +356,18 @@ impl Config {
                             "is paytr, but TAHSILAT_PAYTR_MERCHANT_ID is not set",
                         ));
                     }
+                    IYZICO if iyzico.is_none() => {
+                        return Err(ConfigError::new(
+                            "TAHSILAT_DEFAULT_PROVIDER",
+                            "is iyzico, but TAHSILAT_IYZICO_API_KEY is not set",
+                        ));
+                    }
+                    NESTPAY if nestpay.is_none() => {
+                        return Err(ConfigError::new(
+                            "TAHSILAT_DEFAULT_PROVIDER",
+                            "is nestpay, but TAHSILAT_NESTPAY_CLIENT_ID is not set",
+                        ));
+                    }
                     known if KNOWN_PROVIDERS.contains(&known) => {}
                     other => {
                         return Err(ConfigError::new(
@@ -286,7 +381,7 @@ impl Config {
                 }
                 Some(named)
             }
-            None => default_provider_for(sandbox_enabled, paytr.is_some()),
+            None => default_provider_for(sandbox_enabled, real),
         };
 
         let rates_text = get("TAHSILAT_INSTALLMENT_RATES")
@@ -399,6 +494,8 @@ impl Config {
             sandbox_secret,
             sandbox_previous_secret,
             paytr,
+            iyzico,
+            nestpay,
             default_provider,
             installment_rates,
             smtp_url,
@@ -428,10 +525,22 @@ impl Config {
 }
 
 /// Reads `tahsilat.toml` into the same key → value shape as the environment.
+/// Which real providers are configured.
+#[derive(Debug, Clone, Copy)]
+struct RealProviders {
+    paytr: bool,
+    iyzico: bool,
+    nestpay: bool,
+}
+
 /// A real provider when one is configured, so nothing ever falls back to the sandbox by itself.
-fn default_provider_for(sandbox_enabled: bool, paytr_configured: bool) -> Option<String> {
-    if paytr_configured {
+fn default_provider_for(sandbox_enabled: bool, real: RealProviders) -> Option<String> {
+    if real.paytr {
         Some(PAYTR.to_owned())
+    } else if real.iyzico {
+        Some(IYZICO.to_owned())
+    } else if real.nestpay {
+        Some(NESTPAY.to_owned())
     } else if sandbox_enabled {
         Some(SANDBOX.to_owned())
     } else {
@@ -445,7 +554,12 @@ impl Config {
     pub fn enable_sandbox(&mut self) {
         self.sandbox_enabled = true;
         if self.default_provider.is_none() {
-            self.default_provider = default_provider_for(true, self.paytr.is_some());
+            let real = RealProviders {
+                paytr: self.paytr.is_some(),
+                iyzico: self.iyzico.is_some(),
+                nestpay: self.nestpay.is_some(),
+            };
+            self.default_provider = default_provider_for(true, real);
         }
     }
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use integrations::iyzico::Iyzico;
+use integrations::nestpay::Nestpay;
 use integrations::paytr::Paytr;
 use integrations::sandbox::Sandbox;
 use integrations::{PosProvider, ProviderError};
@@ -17,6 +19,8 @@ use crate::config::Config;
 pub struct Providers {
     sandbox: Option<Arc<Sandbox>>,
     paytr: Option<Arc<Paytr>>,
+    iyzico: Option<Arc<Iyzico>>,
+    nestpay: Option<Arc<Nestpay>>,
     default: Option<String>,
 }
 
@@ -44,9 +48,27 @@ impl Providers {
             )?)),
             None => None,
         };
+        let iyzico = match &config.iyzico {
+            Some(iyzico) => Some(Arc::new(Iyzico::new(
+                iyzico.api_key.clone(),
+                iyzico.secret_key.clone(),
+                &iyzico.api_base,
+            )?)),
+            None => None,
+        };
+        let nestpay = config.nestpay.as_ref().map(|nestpay| {
+            Arc::new(Nestpay::new(
+                nestpay.client_id.clone(),
+                nestpay.store_key.clone(),
+                nestpay.gateway_url.clone(),
+                nestpay.name.clone(),
+            ))
+        });
         Ok(Self {
             sandbox,
             paytr,
+            iyzico,
+            nestpay,
             default: config.default_provider.clone(),
         })
     }
@@ -67,7 +89,14 @@ impl Providers {
     pub fn all(&self) -> Vec<Arc<dyn PosProvider>> {
         let sandbox = self.sandbox.clone().map(|p| p as Arc<dyn PosProvider>);
         let paytr = self.paytr.clone().map(|p| p as Arc<dyn PosProvider>);
-        sandbox.into_iter().chain(paytr).collect()
+        let iyzico = self.iyzico.clone().map(|p| p as Arc<dyn PosProvider>);
+        let nestpay = self.nestpay.clone().map(|p| p as Arc<dyn PosProvider>);
+        sandbox
+            .into_iter()
+            .chain(paytr)
+            .chain(iyzico)
+            .chain(nestpay)
+            .collect()
     }
 
     /// Where the pay page may send a customer: the hosted pages of the enabled providers.

@@ -8,8 +8,10 @@
 //! - [`signature`] — HMAC helpers with constant-time comparison.
 //! - [`sandbox`] — the built-in fake bank, signing like an outside bank does.
 //! - [`paytr`] — PayTR's Link API (`link_type=collection`) and its link callback.
-//! - [`iyzico`] — iyzico's request, result and webhook signatures (the adapter grows here).
-//! - [`nestpay`] — bank virtual POS on NestPay: hash version 3 (the adapter grows here).
+//! - [`iyzico`] — iyzico's hosted checkout form, made per attempt; its webhook is a trigger and
+//!   the signed result retrieved from iyzico is the proof.
+//! - [`nestpay`] — bank virtual POS on NestPay (3D Pay Hosting): an auto-submitting form to the
+//!   bank, and the bank's hash-version-3 posts back.
 //! - [`sms`] — SMS providers behind `SmsProvider`: Netgsm, and files for machines without one.
 //!
 //! Each adapter is a `mod.rs` (talks HTTP, verifies) and a `transformers.rs` (wire structs ↔
@@ -58,6 +60,78 @@ pub struct CreatedLink {
     pub url: String,
 }
 
+/// Who posts to a callback path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The payer's browser, coming back from the provider's page.
+    Browser,
+    /// The provider's server.
+    Server,
+}
+
+/// How a payer reaches a provider's card page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutKind {
+    /// The provider keeps a page for the whole life of the link, made when the link is
+    /// ([`PosProvider::create_link`]): the sandbox, PayTR.
+    StandingLink,
+    /// Nothing is made with the link; each time the payer chooses an installment count on the pay
+    /// page an attempt begins ([`PosProvider::start_attempt`]): iyzico (its checkout form lives 30
+    /// minutes), NestPay (the bank's form carries the amount and count chosen).
+    PerAttempt,
+}
+
+/// One try at paying a link, begun when the payer chooses an installment count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRequest {
+    /// The service's id of the attempt, as 32 hex characters; the provider echoes it (iyzico's
+    /// `conversationId`, NestPay's `oid`).
+    pub reference: String,
+    /// The link's id, as 32 hex characters.
+    pub link_reference: String,
+    /// Shown to the payer, e.g. "Fatura INV-2024-0001".
+    pub name: String,
+    /// What the invoices are credited.
+    pub amount_minor: i64,
+    /// What the card is charged: the amount with the customer's installment interest.
+    pub charged_minor: i64,
+    /// ISO 4217, e.g. TRY.
+    pub currency: String,
+    /// The count the payer chose, 1–12.
+    pub installments: u32,
+    pub payer_name: String,
+    pub payer_email: String,
+    /// The payer's address as this service saw it, for providers that ask.
+    pub payer_ip: Option<String>,
+    pub language: Language,
+    /// `{public_url}/callbacks/{provider}`; each adapter adds the paths it registers.
+    pub callback_base: String,
+}
+
+/// Where the payer goes to pay an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checkout {
+    /// Send the browser to `url` (iyzico's checkout page).
+    Redirect {
+        url: String,
+        /// The provider's handle on the attempt (iyzico's token), for asking about it later.
+        provider_ref: Option<String>,
+    },
+    /// Have the browser POST `fields` to `action` (a bank's 3-D gateway).
+    PostForm {
+        action: String,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// An attempt to ask the provider about ([`PosProvider::attempt_status`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptQuery {
+    pub reference: String,
+    pub provider_ref: Option<String>,
+    pub language: Language,
+}
+
 /// What a verified callback reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackEvent {
@@ -77,6 +151,14 @@ pub enum CallbackEvent {
         event_key: String,
         link: LinkRef,
         reason: String,
+    },
+    /// A notification that is only a trigger (iyzico's): genuine, but the payment's outcome must
+    /// be fetched from the provider ([`PosProvider::confirm`]) before anything is believed.
+    Unconfirmed {
+        /// The provider's handle on the attempt (iyzico's checkout-form token).
+        token: String,
+        /// Our attempt reference, when the notification names it.
+        reference: Option<String>,
     },
 }
 
@@ -104,11 +186,20 @@ pub fn parse_plain_decimal(text: &str) -> Option<rust_decimal::Decimal> {
     rust_decimal::Decimal::from_str_exact(text).ok()
 }
 
+/// `scheme://host[:port]` of a URL, for a page's `form-action`.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
 /// How a callback identifies its link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkRef {
     ProviderLinkId(String),
     Reference(String),
+    /// One attempt's reference (iyzico's `conversationId`, NestPay's `oid`).
+    Attempt(String),
 }
 
 /// An HTTP answer in the form a provider expects.
@@ -147,6 +238,10 @@ pub enum CallbackError {
     Stale,
     #[error("malformed body: {0}")]
     Malformed(String),
+    /// The provider could not confirm the payment just now (unreachable, or still deciding):
+    /// nothing is recorded and the sender is asked to try again.
+    #[error("not confirmed yet: {0}")]
+    Unconfirmed(String),
 }
 
 /// A request's headers as the adapters need them: lower-case name → value.
@@ -177,6 +272,18 @@ pub trait PosProvider: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// The provider's name as the pay page shows it to the payer.
+    fn display_name(&self) -> String {
+        self.name().to_owned()
+    }
+
+    /// The paths under `/callbacks/{name}/` the provider posts to besides `/callbacks/{name}`,
+    /// each marked whether it is the payer's browser coming back (answered by sending the payer
+    /// to the pay page) or the provider's server (answered as [`PosProvider::accepted`] says).
+    fn return_paths(&self) -> &'static [(&'static str, Channel)] {
+        &[]
+    }
+
     /// Whether this is a test provider whose payments move no money (the sandbox).
     fn is_test(&self) -> bool {
         false
@@ -202,6 +309,44 @@ pub trait PosProvider: Send + Sync + std::fmt::Debug {
     /// Where to send the payer who chose `installments` on the pay page.
     fn checkout_url(&self, provider_url: &str, _installments: u32) -> String {
         provider_url.to_owned()
+    }
+
+    /// Whether the provider's page is made with the link or per attempt.
+    fn checkout_kind(&self) -> CheckoutKind {
+        CheckoutKind::StandingLink
+    }
+
+    /// Begins one attempt at paying ([`CheckoutKind::PerAttempt`] providers).
+    async fn start_attempt(&self, _request: &AttemptRequest) -> Result<Checkout, ProviderError> {
+        Err(ProviderError::Unsupported(format!(
+            "{} makes its page with the link",
+            self.name()
+        )))
+    }
+
+    /// Turns a verified event into what the provider's own records say; only
+    /// [`CallbackEvent::Unconfirmed`] needs this, and only providers that send it implement it.
+    async fn confirm(&self, event: CallbackEvent) -> Result<CallbackEvent, CallbackError> {
+        match event {
+            CallbackEvent::Unconfirmed { .. } => Err(CallbackError::Malformed(
+                "this provider cannot confirm a notification".into(),
+            )),
+            event => Ok(event),
+        }
+    }
+
+    /// Whether [`PosProvider::attempt_status`] can ask the provider about an attempt.
+    fn queries_status(&self) -> bool {
+        false
+    }
+
+    /// What the provider says of an attempt: a final outcome in the same form as its callback,
+    /// or None while it is undecided (or never began).
+    async fn attempt_status(
+        &self,
+        _query: &AttemptQuery,
+    ) -> Result<Option<CallbackEvent>, ProviderError> {
+        Ok(None)
     }
 
     /// The answer once the event is durably recorded (or was already).

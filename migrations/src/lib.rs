@@ -31,6 +31,7 @@ mod m20261125_000014_create_instruments;
 mod m20261207_000015_create_payment_plans;
 mod m20261207_000016_add_import_keys;
 mod m20261207_000017_create_webhooks;
+mod m20261207_000018_create_payment_attempts;
 
 /// Every migration, oldest first. Applied ones are recorded in `seaql_migrations`, so running the
 /// set again changes nothing.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_create_payment_plans::Migration),
             Box::new(m20261207_000016_add_import_keys::Migration),
             Box::new(m20261207_000017_create_webhooks::Migration),
+            Box::new(m20261207_000018_create_payment_attempts::Migration),
         ]
     }
 }

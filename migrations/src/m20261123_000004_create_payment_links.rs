@@ -15,7 +15,7 @@ impl MigrationName for Migration {
 }
 
 #[derive(DeriveIden)]
-enum PaymentLinks {
+pub enum PaymentLinks {
     Table,
     Id,
     OrganizationId,

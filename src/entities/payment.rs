@@ -32,6 +32,9 @@ pub struct Model {
     pub reversed_by: Option<Uuid>,
     pub reversal_reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The provider's commission on an installment payment whose interest the merchant bears;
+    /// not charged to the customer.
+    pub fee_minor: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

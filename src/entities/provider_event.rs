@@ -25,6 +25,15 @@ pub struct Model {
     pub source_address: Option<String>,
     /// Why the callback was refused or set aside.
     pub reason: Option<String>,
+    /// What a verified success reported: the charge, its currency, the provider's transaction
+    /// and the installment count (kept so an unknown-link payment can be assigned by hand).
+    pub charged_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub transaction_id: Option<String>,
+    pub installment_count: Option<i32>,
+    /// Who assigned an unknown-link payment to a customer, and when.
+    pub assigned_by: Option<Uuid>,
+    pub assigned_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,7 +14,7 @@ use super::prefetch;
 use super::types::{
     activity::Activity, customer::Customer, dispute::Dispute, instrument::Instrument,
     invoice::Invoice, payment::Payment, payment_link::PaymentLink, plan::PaymentPlan,
-    promise::Promise, webhook::WebhookDelivery, webhook::WebhookEndpoint,
+    promise::Promise, providers::ProviderEvent, webhook::WebhookDelivery, webhook::WebhookEndpoint,
 };
 use crate::db::Db;
 use crate::entities::{activity, invoice};
@@ -130,6 +130,7 @@ connection! {
     Instrument => InstrumentConnection, InstrumentEdge;
     WebhookEndpoint => WebhookEndpointConnection, WebhookEndpointEdge;
     WebhookDelivery => WebhookDeliveryConnection, WebhookDeliveryEdge;
+    ProviderEvent => ProviderEventConnection, ProviderEventEdge;
 }
 
 /// The loaders behind one kind of nested connection (a customer's invoices, an invoice's

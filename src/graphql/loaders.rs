@@ -13,10 +13,10 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
-    activity, contact, customer, dispute, instrument, instrument_event, invoice, organization,
-    payment, payment_allocation, payment_link, payment_link_installment, payment_link_invoice,
-    payment_plan, payment_plan_invoice, plan_installment, promise, promise_invoice,
-    reminder_policy, task_invoice, user, webhook_endpoint, webhook_event,
+    activity, contact, customer, dispute, installment_rate_table, instrument, instrument_event,
+    invoice, organization, payment, payment_allocation, payment_link, payment_link_installment,
+    payment_link_invoice, payment_plan, payment_plan_invoice, plan_installment, promise,
+    promise_invoice, reminder_policy, task_invoice, user, webhook_endpoint, webhook_event,
 };
 use crate::error::AppError;
 use crate::services::activities;
@@ -367,6 +367,33 @@ where
     DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).max_batch_size(1)
 }
 
+/// The organization's installment table at each provider, keyed by the provider's name; a
+/// provider without one is absent (the instance's default applies).
+pub struct InstallmentTableLoader {
+    db: Db,
+    org: OrganizationId,
+}
+
+impl Loader<String> for InstallmentTableLoader {
+    type Value = installment_rate_table::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[String],
+    ) -> Result<HashMap<String, installment_rate_table::Model>, LoadError> {
+        let rows = installment_rate_table::Entity::in_org(self.org)
+            .filter(installment_rate_table::Column::Provider.is_in(keys.iter().cloned()))
+            .all(self.db.reader())
+            .await
+            .map_err(shared)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.provider.clone(), row))
+            .collect())
+    }
+}
+
 /// Every loader of one request.
 pub struct Loaders {
     pub organization: DataLoader<OrganizationLoader, HashMapCache>,
@@ -407,6 +434,7 @@ pub struct Loaders {
     pub activity_count_of_invoice: DataLoader<ChildCounts<activity::Entity>, HashMapCache>,
     pub webhook_endpoint: DataLoader<ById<webhook_endpoint::Entity>, HashMapCache>,
     pub webhook_event: DataLoader<ById<webhook_event::Entity>, HashMapCache>,
+    pub installment_table: DataLoader<InstallmentTableLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -444,6 +472,10 @@ impl Loaders {
         Self {
             webhook_endpoint: by_id(&db, org),
             webhook_event: by_id(&db, org),
+            installment_table: batched(InstallmentTableLoader {
+                db: db.clone(),
+                org,
+            }),
             reminder_policy: by_id(&db, org),
             uncleared: batched(UnclearedLoader {
                 db: db.clone(),

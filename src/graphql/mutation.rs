@@ -15,6 +15,7 @@ use super::types::payment::PaymentsMutation;
 use super::types::payment_link::PaymentLinksMutation;
 use super::types::plan::PlansMutation;
 use super::types::promise::PromisesMutation;
+use super::types::providers::ProvidersMutation;
 use super::types::task::TasksMutation;
 use super::types::user::UsersMutation;
 use super::types::webhook::WebhooksMutation;
@@ -37,6 +38,7 @@ pub struct MutationRoot(
     PlansMutation,
     ImportsMutation,
     WebhooksMutation,
+    ProvidersMutation,
     UsersMutation,
 );
 

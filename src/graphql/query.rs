@@ -11,6 +11,7 @@ use super::types::payment::PaymentsQuery;
 use super::types::payment_link::PaymentLinksQuery;
 use super::types::plan::PlansQuery;
 use super::types::promise::PromisesQuery;
+use super::types::providers::ProvidersQuery;
 use super::types::task::TasksQuery;
 use super::types::user::UsersQuery;
 use super::types::webhook::WebhooksQuery;
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     PromisesQuery,
     PlansQuery,
     WebhooksQuery,
+    ProvidersQuery,
     UsersQuery,
 );
 

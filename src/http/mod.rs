@@ -77,6 +77,10 @@ pub fn router(app: AppState, schema: TahsilatSchema) -> Router {
             "/callbacks/{provider}",
             axum::routing::post(callbacks::receive),
         )
+        .route(
+            "/callbacks/{provider}/{path}",
+            axum::routing::post(callbacks::receive_at),
+        )
         .layer(RequestBodyLimitLayer::new(callbacks::MAX_CALLBACK_BYTES));
     Router::new()
         .merge(pages)
@@ -135,14 +139,17 @@ struct PageHeaders {
 
 impl PageHeaders {
     fn new(app: &AppState) -> Self {
-        // No scripts at all; the one inline style is allowed by its hash; forms go only to this
-        // service and on to the hosted card pages of the providers that are on.
+        // One script only, the bank form's auto-submit, and one inline style, each allowed by its
+        // hash; forms go only to this service and on to the hosted card pages (and 3-D gateways)
+        // of the providers that are on.
         let style_hash = base64::engine::general_purpose::STANDARD
             .encode(Sha256::digest(crate::render::STYLE.as_bytes()));
+        let script_hash = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(pay::AUTO_SUBMIT.as_bytes()));
         let mut form_action = vec!["'self'".to_owned()];
         form_action.extend(app.providers.hosted_origins());
         let policy = format!(
-            "default-src 'none'; style-src 'sha256-{style_hash}'; img-src 'self'; \
+            "default-src 'none'; script-src 'sha256-{script_hash}'; style-src 'sha256-{style_hash}'; img-src 'self'; \
              form-action {}; frame-ancestors 'none'; base-uri 'none'",
             form_action.join(" ")
         );

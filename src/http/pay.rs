@@ -4,10 +4,13 @@
 //! reaches this service. A customer who cannot pay now can promise a date or dispute an invoice
 //! here instead (`/pay/{token}/promise`, `/pay/{token}/dispute`).
 
+use std::net::SocketAddr;
+
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use integrations::{Checkout, CheckoutKind, Language};
 use serde::Deserialize;
 
 use super::HttpState;
@@ -17,9 +20,9 @@ use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
 use crate::render::{Lang, escape, format_money, page, test_banner};
 use crate::services::customer_replies::{self, Refusal};
-use crate::services::link_pricing;
 use crate::services::payment_links::{self, PublicLink};
 use crate::services::rules::stored_currency;
+use crate::services::{attempts, installment_tables, link_pricing};
 
 fn not_found(lang: Lang) -> Response {
     let body = format!(
@@ -49,26 +52,78 @@ fn unavailable(lang: Lang) -> Response {
         .into_response()
 }
 
-fn options(state: &HttpState, view: &PublicLink) -> Option<(Money, Vec<InstallmentOption>)> {
-    let amount = Money::from_minor(
-        view.link.amount_minor,
-        stored_currency(&view.link.currency).ok()?,
-    );
+/// Each provider the page offers, with what the customer may choose there.
+async fn offers(
+    state: &HttpState,
+    view: &PublicLink,
+) -> crate::error::AppResult<Option<(Money, Vec<Offer>)>> {
+    let Ok(currency) = stored_currency(&view.link.currency) else {
+        return Ok(None);
+    };
+    let amount = Money::from_minor(view.link.amount_minor, currency);
     let max = u32::try_from(view.link.max_installments)
         .unwrap_or(1)
         .min(MAX_INSTALLMENTS);
-    let options = state
-        .app
-        .config
-        .installment_rates
-        .options(amount, max)
-        .ok()?;
-    Some((amount, options))
+    let org = crate::domain::ids::OrganizationId(view.link.organization_id);
+    let providers = installment_tables::offered_providers(
+        state.app.db.reader(),
+        &state.app,
+        org,
+        &view.link.provider,
+    )
+    .await?;
+    let mut offers = Vec::new();
+    for (provider, terms) in providers {
+        let Ok(options) = terms.options(amount, max) else {
+            return Ok(None);
+        };
+        offers.push(Offer { provider, options });
+    }
+    Ok(Some((amount, offers)))
+}
+
+/// One provider on the pay page and its installment table.
+struct Offer {
+    provider: std::sync::Arc<dyn integrations::PosProvider>,
+    options: Vec<InstallmentOption>,
+}
+
+/// What the customer sees after coming back from the provider without paying.
+fn result_notice(lang: Lang, result: Option<&str>) -> String {
+    let (id, title, text) = match result {
+        Some("failed") => (
+            "failed",
+            lang.pick("Ödeme alınamadı", "The payment did not go through"),
+            lang.pick(
+                "Kartınızdan para çekilmedi. Tekrar deneyebilir ya da başka bir kart kullanabilirsiniz.",
+                "Nothing was taken from your card. You can try again or use another card.",
+            ),
+        ),
+        Some("pending") => (
+            "pending",
+            lang.pick("Ödemeniz kontrol ediliyor", "Your payment is being checked"),
+            lang.pick(
+                "Sonuç birkaç dakika içinde bu sayfada görünecek; lütfen tekrar ödemeyin.",
+                "The result will show on this page within minutes; please do not pay again.",
+            ),
+        ),
+        _ => return String::new(),
+    };
+    format!(
+        "<section id=\"result\" data-result=\"{id}\"><h2>{title}</h2><p class=\"muted\">{text}</p></section>"
+    )
+}
+
+/// `?payment=…` on the way back from a provider.
+#[derive(Debug, Deserialize)]
+pub struct Returned {
+    pub payment: Option<String>,
 }
 
 pub async fn show(
     State(state): State<HttpState>,
     Path(token): Path<String>,
+    Query(returned): Query<Returned>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
@@ -80,8 +135,13 @@ pub async fn show(
             return unavailable(lang);
         }
     };
-    let Some((amount, options)) = options(&state, &view) else {
-        return not_found(lang);
+    let (amount, offers) = match offers(&state, &view).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(lang),
+        Err(error) => {
+            let _ = error.public_message();
+            return unavailable(lang);
+        }
     };
     let day_format = if lang == Lang::Tr {
         "%d.%m.%Y"
@@ -127,30 +187,14 @@ pub async fn show(
     );
     let action = match view.status {
         PaymentLinkStatus::Active => {
-            let rows: String = options
+            let several = offers.len() > 1;
+            let forms: String = offers
                 .iter()
-                .enumerate()
-                .map(|(index, option)| {
-                    let label = if option.count == 1 {
-                        lang.pick("Tek çekim", "Single payment").to_owned()
-                    } else {
-                        format!("{} × {}", option.count, format_money(option.per_installment, lang))
-                    };
-                    format!(
-                        "<tr><td><label><input type=\"radio\" name=\"installments\" value=\"{}\"{}> {}</label></td><td class=\"num\">{}</td></tr>",
-                        option.count,
-                        if index == 0 { " checked" } else { "" },
-                        escape(&label),
-                        format_money(option.total, lang)
-                    )
-                })
+                .map(|offer| choice_form(lang, offer, several))
                 .collect();
             format!(
-                "<section><form method=\"post\"><table><tr><th>{}</th><th class=\"num\">{}</th></tr>{rows}</table>\
-<button type=\"submit\">{}</button></form><p class=\"muted\">{}</p></section>",
-                lang.pick("Taksit", "Installments"),
-                lang.pick("Toplam", "Total"),
-                lang.pick("Ödemeye geç", "Continue to payment"),
+                "{}<section>{forms}<p class=\"muted\">{}</p></section>",
+                result_notice(lang, returned.payment.as_deref()),
                 lang.pick("Kart bilgileriniz bankanın güvenli ödeme sayfasında girilir; bu sayfaya ulaşmaz.", "You enter your card on the bank's secure page; it never reaches this site."),
             )
         }
@@ -193,15 +237,60 @@ pub async fn show(
     .into_response()
 }
 
+/// One provider's installment table, as a form that chooses a count and goes on to pay.
+fn choice_form(lang: Lang, offer: &Offer, several: bool) -> String {
+    let name = offer.provider.name();
+    let rows: String = offer
+        .options
+        .iter()
+        .enumerate()
+        .map(|(index, option)| {
+            let label = if option.count == 1 {
+                lang.pick("Tek çekim", "Single payment").to_owned()
+            } else {
+                format!("{} × {}", option.count, format_money(option.per_installment, lang))
+            };
+            format!(
+                "<tr><td><label><input type=\"radio\" name=\"installments\" value=\"{}\"{}> {}</label></td><td class=\"num\">{}</td></tr>",
+                option.count,
+                if index == 0 { " checked" } else { "" },
+                escape(&label),
+                format_money(option.total, lang)
+            )
+        })
+        .collect();
+    let (heading, button) = if several {
+        let shown = escape(&offer.provider.display_name());
+        (
+            format!("<h2>{shown}</h2>"),
+            format!("{shown} {}", lang.pick("ile öde", "— pay")),
+        )
+    } else {
+        (
+            String::new(),
+            lang.pick("Ödemeye geç", "Continue to payment").to_owned(),
+        )
+    };
+    format!(
+        "<form method=\"post\" data-provider=\"{name}\">{heading}<input type=\"hidden\" name=\"provider\" value=\"{name}\">\
+<table><tr><th>{}</th><th class=\"num\">{}</th></tr>{rows}</table><button type=\"submit\">{button}</button></form>",
+        lang.pick("Taksit", "Installments"),
+        lang.pick("Toplam", "Total"),
+    )
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Choice {
     pub installments: u32,
+    /// Which of the offered providers; the link's own when absent.
+    pub provider: Option<String>,
 }
 
 /// The chosen installment count → 303 to the provider's hosted page.
 pub async fn choose(
     State(state): State<HttpState>,
     Path(token): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(choice): Form<Choice>,
 ) -> Response {
@@ -210,15 +299,52 @@ pub async fn choose(
         Ok(Some(view)) => view,
         _ => return not_found(lang),
     };
-    let offered = options(&state, &view)
-        .is_some_and(|(_, options)| options.iter().any(|o| o.count == choice.installments));
-    if view.status != PaymentLinkStatus::Active || !offered {
+    let offers = match offers(&state, &view).await {
+        Ok(Some((_, offers))) => offers,
+        Ok(None) => return not_found(lang),
+        Err(error) => {
+            let _ = error.public_message();
+            return unavailable(lang);
+        }
+    };
+    let wanted = choice.provider.as_deref().unwrap_or(&view.link.provider);
+    let offer = offers.into_iter().find(|offer| {
+        offer.provider.name() == wanted
+            && offer
+                .options
+                .iter()
+                .any(|option| option.count == choice.installments)
+    });
+    let (Some(offer), PaymentLinkStatus::Active) = (offer, view.status) else {
         // Back to the page, which shows why there is nothing to pay or what can be chosen.
         return Redirect::to(&format!("/pay/{token}")).into_response();
-    }
-    let Some(provider) = state.app.providers.get(&view.link.provider) else {
-        return not_found(lang);
     };
+    let provider = offer.provider;
+    if provider.checkout_kind() == CheckoutKind::PerAttempt {
+        let language = match lang {
+            Lang::Tr => Language::Turkish,
+            Lang::En => Language::English,
+        };
+        return match attempts::start(
+            &state.app,
+            provider.clone(),
+            &view.link,
+            choice.installments,
+            Some(peer.ip()),
+            language,
+        )
+        .await
+        {
+            Ok(Checkout::Redirect { url, .. }) => Redirect::to(&url).into_response(),
+            Ok(Checkout::PostForm { action, fields }) => {
+                to_the_bank(lang, &provider.display_name(), &action, &fields)
+            }
+            Err(error) => {
+                let _ = error.public_message();
+                unavailable(lang)
+            }
+        };
+    }
     // A repriced link gets its new page at the provider now, for what is owed now.
     let page = match link_pricing::ensure_provider_page(&state.app, &view.link).await {
         Ok(Some(url)) => url,
@@ -229,6 +355,38 @@ pub async fn choose(
         }
     };
     Redirect::to(&provider.checkout_url(&page, choice.installments)).into_response()
+}
+
+/// The one script a page here runs: it submits the form to the bank as soon as the page loads.
+/// Its hash is the only script the pages' Content-Security-Policy allows.
+pub const AUTO_SUBMIT: &str = "document.getElementById(\"bank\").submit();";
+
+/// The form the payer's browser posts to the bank's 3-D gateway: submitted by itself, with a
+/// button for a browser that runs no script. No card field is on it.
+fn to_the_bank(lang: Lang, bank: &str, action: &str, fields: &[(String, String)]) -> Response {
+    let inputs: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<section><h1>{}</h1><p class=\"muted\">{}</p>\
+<form method=\"post\" id=\"bank\" action=\"{}\" accept-charset=\"utf-8\">{inputs}<button type=\"submit\">{}</button></form></section>\
+<script>{AUTO_SUBMIT}</script>",
+        escape(bank),
+        lang.pick(
+            "Bankanın güvenli ödeme sayfasına yönlendiriliyorsunuz…",
+            "Taking you to the bank's secure payment page…"
+        ),
+        escape(action),
+        lang.pick("Devam et", "Continue"),
+    );
+    page(lang, bank, &body).into_response()
 }
 
 /// The reasons a customer can pick, with their words.

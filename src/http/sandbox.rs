@@ -16,10 +16,10 @@ use integrations::sandbox::SIGNATURE_HEADER;
 use serde::Deserialize;
 
 use super::HttpState;
-use crate::domain::installments::option;
 use crate::domain::money::Money;
 use crate::domain::payment_link::PaymentLinkStatus;
 use crate::render::{Lang, escape, format_money, page, test_banner};
+use crate::services::installment_tables;
 use crate::services::payment_links::{self, PublicLink};
 use crate::services::rules::stored_currency;
 
@@ -41,16 +41,23 @@ pub struct Decision {
 }
 
 /// The amount and what the chosen installments cost, or None when the choice is not offered.
-fn charge(state: &HttpState, view: &PublicLink, installments: u32) -> Option<(Money, Money)> {
+async fn charge(state: &HttpState, view: &PublicLink, installments: u32) -> Option<(Money, Money)> {
     let amount = Money::from_minor(
         view.link.amount_minor,
         stored_currency(&view.link.currency).ok()?,
     );
-    if installments == 0 || installments > u32::try_from(view.link.max_installments).ok()? {
-        return None;
-    }
-    let rate = state.app.config.installment_rates.rate(installments)?;
-    Some((amount, option(amount, installments, rate).ok()?.total))
+    let org = crate::domain::ids::OrganizationId(view.link.organization_id);
+    let terms =
+        installment_tables::terms(state.app.db.reader(), &state.app, org, &view.link.provider)
+            .await
+            .ok()?;
+    let max = u32::try_from(view.link.max_installments).ok()?;
+    let chosen = terms
+        .options(amount, max)
+        .ok()?
+        .into_iter()
+        .find(|option| option.count == installments)?;
+    Some((amount, chosen.total))
 }
 
 async fn find(state: &HttpState, id: &str) -> Option<PublicLink> {
@@ -74,7 +81,7 @@ pub async fn show(
     if view.status != PaymentLinkStatus::Active {
         return Redirect::to(&format!("/pay/{}", view.link.token)).into_response();
     }
-    let Some((amount, total)) = charge(&state, &view, chosen.installments) else {
+    let Some((amount, total)) = charge(&state, &view, chosen.installments).await else {
         return Redirect::to(&format!("/pay/{}", view.link.token)).into_response();
     };
     let body = format!(
@@ -119,7 +126,7 @@ pub async fn decide(
     if view.status != PaymentLinkStatus::Active {
         return back;
     }
-    let Some((_, total)) = charge(&state, &view, decision.installments) else {
+    let Some((_, total)) = charge(&state, &view, decision.installments).await else {
         return back;
     };
     let charged = total.to_decimal().to_string();

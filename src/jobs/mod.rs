@@ -1,6 +1,6 @@
 //! Background work that runs beside the server and stops with it: delivering the outbox's mail
-//! and SMS, delivering webhooks, expiring payment links, settling promises to pay and payment plans, and the reminder
-//! scheduler.
+//! and SMS, delivering webhooks, expiring payment links, asking providers about payment attempts
+//! nobody reported, settling promises to pay and payment plans, and the reminder scheduler.
 
 pub mod expiry;
 
@@ -69,6 +69,11 @@ async fn run_periodic(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(count) => tracing::info!(count, "payment links expired"),
                     Err(error) => tracing::warn!(error = ?error, "expiring payment links failed; will try again"),
+                }
+                match crate::services::attempts::reconcile(&state).await {
+                    Ok(report) if report.recorded + report.failed + report.abandoned == 0 => {}
+                    Ok(report) => tracing::info!(recorded = report.recorded, failed = report.failed, abandoned = report.abandoned, "provider attempts reconciled"),
+                    Err(error) => tracing::warn!(error = ?error, "reconciling provider attempts failed; will try again"),
                 }
                 match crate::services::promises::settle_due(&state).await {
                     Ok(0) => {}

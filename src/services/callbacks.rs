@@ -40,6 +40,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::payment::PaymentMethod;
 use crate::domain::payment_link::PaymentLinkStatus;
 use crate::domain::reconciliation::{self, LinkTerms, Report, ReviewReason};
+use crate::entities::payment_attempt::{self, AttemptStatus};
 use crate::entities::provider_event::EventOutcome;
 use crate::entities::{payment, payment_link, provider_event};
 use crate::error::{AppError, AppResult, is_unique_violation};
@@ -54,6 +55,9 @@ pub enum Outcome {
     Throttled,
     /// Signed, but not readable as a payment report.
     Malformed,
+    /// A trigger whose payment the provider has not decided (or could not be asked about) yet:
+    /// nothing is recorded, and the sender is asked to try again.
+    NotYet,
     Repeat,
     UnknownLink,
     Recorded {
@@ -70,6 +74,7 @@ impl Outcome {
             Outcome::Rejected => "rejected",
             Outcome::Throttled => "throttled",
             Outcome::Malformed => "malformed",
+            Outcome::NotYet => "not_yet",
             Outcome::Repeat => "repeat",
             Outcome::UnknownLink => "unknown_link",
             Outcome::Recorded {
@@ -93,10 +98,33 @@ pub struct Delivery<'a> {
     pub source: Option<IpAddr>,
 }
 
-/// Handles one callback and returns the answer the provider expects.
+/// What [`process`] did, and for which link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    pub outcome: Outcome,
+    /// The pay-page token of the link the callback was for, when it was one of ours: a payer
+    /// returning through the browser is sent back to that page.
+    pub link_token: Option<String>,
+}
+
+impl From<Outcome> for Processed {
+    fn from(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            link_token: None,
+        }
+    }
+}
+
+/// Handles one callback: the answer the provider expects, and what was done.
 #[tracing::instrument(skip_all, fields(provider = provider.name()))]
-pub async fn handle(app: &AppState, provider: &dyn PosProvider, delivery: Delivery<'_>) -> Answer {
-    let answer = match process(app, provider, delivery).await {
+pub async fn handle(
+    app: &AppState,
+    provider: &dyn PosProvider,
+    delivery: Delivery<'_>,
+) -> (Answer, Option<Processed>) {
+    let processed = process(app, provider, delivery).await;
+    let answer = match processed.as_ref().map(|processed| &processed.outcome) {
         Ok(Outcome::Rejected) => (provider.rejected(), "rejected"),
         Ok(Outcome::Throttled) => (
             Answer {
@@ -107,6 +135,7 @@ pub async fn handle(app: &AppState, provider: &dyn PosProvider, delivery: Delive
             "throttled",
         ),
         Ok(Outcome::Malformed) => (provider.malformed(), "malformed"),
+        Ok(Outcome::NotYet) => (provider.retry_later(), "not_yet"),
         Ok(outcome) => {
             tracing::info!(?outcome, "callback handled");
             (provider.accepted(), outcome.as_str())
@@ -118,24 +147,32 @@ pub async fn handle(app: &AppState, provider: &dyn PosProvider, delivery: Delive
         }
     };
     crate::metrics::callback(provider.name(), answer.1);
-    answer.0
+    (answer.0, processed.ok())
 }
 
 pub async fn process(
     app: &AppState,
     provider: &dyn PosProvider,
     delivery: Delivery<'_>,
-) -> AppResult<Outcome> {
+) -> AppResult<Processed> {
     let now = app.clock.now();
-    let event = match provider.verify_callback(delivery.headers, delivery.body, now) {
+    let verified = match provider.verify_callback(delivery.headers, delivery.body, now) {
+        Ok(event) => provider.confirm(event).await,
+        Err(error) => Err(error),
+    };
+    let event = match verified {
         Ok(event) => event,
+        Err(CallbackError::Unconfirmed(reason)) => {
+            tracing::info!(%reason, "a notification the provider has not confirmed yet");
+            return Ok(Outcome::NotYet.into());
+        }
         Err(error) => {
             let (outcome, kept) = match &error {
                 CallbackError::Malformed(_) => (Outcome::Malformed, EventOutcome::Malformed),
                 _ => (Outcome::Rejected, EventOutcome::Rejected),
             };
             if !app.callback_refusals.allows(delivery.source) {
-                return Ok(Outcome::Throttled);
+                return Ok(Outcome::Throttled.into());
             }
             tracing::warn!(reason = %error, "callback refused");
             record_refusal(
@@ -148,9 +185,22 @@ pub async fn process(
             )
             .await?;
             warn_claimed_organization(app, provider, &delivery, &error, now).await?;
-            return Ok(outcome);
+            return Ok(outcome.into());
         }
     };
+    record_event(app, provider, event, delivery).await
+}
+
+/// Records a verified, confirmed event: from a callback, or from the reconciliation job asking
+/// the provider about an attempt nobody told us about. Both go through here, so the same payment
+/// is recorded once whichever arrives first.
+pub async fn record_event(
+    app: &AppState,
+    provider: &dyn PosProvider,
+    event: CallbackEvent,
+    delivery: Delivery<'_>,
+) -> AppResult<Processed> {
+    let now = app.clock.now();
     let (event_key, link_ref) = match &event {
         CallbackEvent::Succeeded {
             event_key, link, ..
@@ -158,15 +208,21 @@ pub async fn process(
         | CallbackEvent::Failed {
             event_key, link, ..
         } => (event_key.clone(), link.clone()),
+        CallbackEvent::Unconfirmed { .. } => {
+            return Err(AppError::Internal(
+                "an unconfirmed event reached the books".into(),
+            ));
+        }
     };
     let raw = String::from_utf8_lossy(delivery.body).into_owned();
 
     let txn = app.db.begin().await?;
     let Some(link) = find_link(&txn, provider.name(), &link_ref).await? else {
-        // Signed, but for no link of ours: kept for a person to look at, acknowledged so the
-        // provider stops, and never attributed to a tenant by guesswork.
+        // Signed, but for no link of ours: kept for a person to look at (and assign by hand),
+        // acknowledged so the provider stops, and never attributed to a tenant by guesswork.
         tracing::error!(event_key, "a signed callback names no known link");
-        insert_event(
+        let reported = reported_payment(&event);
+        let inserted = insert_event(
             &txn,
             EventRow {
                 id: Uuid::now_v7(),
@@ -179,11 +235,23 @@ pub async fn process(
                 raw: &raw,
                 delivery: &delivery,
                 reason: Some("names no link of ours"),
+                reported,
             },
         )
-        .await?;
-        txn.commit().await?;
-        return Ok(Outcome::UnknownLink);
+        .await;
+        match inserted {
+            Ok(()) => txn.commit().await?,
+            Err(AppError::Database(error)) if is_unique_violation(&error) => {
+                return Ok(Outcome::Repeat.into());
+            }
+            Err(error) => return Err(error),
+        }
+        return Ok(Outcome::UnknownLink.into());
+    };
+    let link_token = Some(link.token.clone());
+    let processed = |outcome: Outcome| Processed {
+        outcome,
+        link_token: link_token.clone(),
     };
     let org = OrganizationId(link.organization_id);
     // The amount is read before anything is written: a signed report whose amount is not money
@@ -210,10 +278,10 @@ pub async fn process(
                 let refused = rejected_event(provider.name(), &delivery, "malformed", &reason)
                     .with_link(link.id);
                 events::publish(app.db.writer(), org, vec![refused], now).await?;
-                return Ok(Outcome::Malformed);
+                return Ok(processed(Outcome::Malformed));
             }
         },
-        CallbackEvent::Failed { .. } => None,
+        CallbackEvent::Failed { .. } | CallbackEvent::Unconfirmed { .. } => None,
     };
 
     // Step 2: the event row is the de-duplication. A concurrent twin waits on the unique index
@@ -232,13 +300,14 @@ pub async fn process(
             raw: &raw,
             delivery: &delivery,
             reason: None,
+            reported: reported_payment(&event),
         },
     )
     .await;
     match inserted {
         Ok(_) => {}
         Err(AppError::Database(error)) if is_unique_violation(&error) => {
-            return Ok(Outcome::Repeat);
+            return Ok(processed(Outcome::Repeat));
         }
         Err(error) => return Err(error),
     }
@@ -258,10 +327,11 @@ pub async fn process(
                 invoice_id: None,
                 kind: ActivityKind::PaymentFailed,
                 note: Some(reason.clone()),
-                data: json!({"paymentLinkId": link.id, "reason": reason}),
+                data: json!({"paymentLinkId": link.id, "reason": reason, "provider": provider.name()}),
             };
             activities::append(&txn, org, Actor::System(provider.name()), entry, now).await?;
             set_event_outcome(&txn, event_id, EventOutcome::Failed, None).await?;
+            settle_attempt(&txn, &link_ref, AttemptStatus::Failed, now).await?;
             Outcome::Failed
         }
         (CallbackEvent::Succeeded { transaction_id, .. }, Some(report)) => {
@@ -284,22 +354,76 @@ pub async fn process(
                         EventOutcome::Recorded
                     };
                     set_event_outcome(&txn, event_id, kept, Some(payment_id)).await?;
+                    settle_attempt(&txn, &link_ref, AttemptStatus::Paid, now).await?;
                     Outcome::Recorded {
                         payment_id,
                         needs_review,
                     }
                 }
                 // The same bank transaction under another event key.
-                None => return Ok(Outcome::Repeat),
+                None => return Ok(processed(Outcome::Repeat)),
             }
         }
-        (CallbackEvent::Succeeded { .. }, None) => {
+        (CallbackEvent::Succeeded { .. } | CallbackEvent::Unconfirmed { .. }, _) => {
             return Err(AppError::Internal("a success without its report".into()));
         }
     };
     txn.commit().await?;
     link_pricing::withdraw_at_providers(app, withdrawals).await;
-    Ok(outcome)
+    Ok(processed(outcome))
+}
+
+/// What a verified success reported, kept on its event row.
+fn reported_payment(event: &CallbackEvent) -> Option<Reported> {
+    let CallbackEvent::Succeeded {
+        transaction_id,
+        charged,
+        installment_count,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let money = charged.as_ref().and_then(|charged| {
+        let currency = Currency::from_code(charged.currency.as_deref()?).ok()?;
+        Money::from_decimal(charged.value, currency).ok()
+    });
+    Some(Reported {
+        charged: money,
+        transaction_id: transaction_id.clone(),
+        installment_count: installment_count.and_then(|count| i32::try_from(count).ok()),
+    })
+}
+
+/// Marks the attempt a callback named as settled; a success settles it whatever it was before
+/// (a decline may precede a success on the same attempt), a decline only an open one.
+async fn settle_attempt(
+    txn: &DatabaseTransaction,
+    link: &LinkRef,
+    status: AttemptStatus,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let LinkRef::Attempt(reference) = link else {
+        return Ok(());
+    };
+    let Ok(id) = Uuid::from_str(reference) else {
+        return Ok(());
+    };
+    let mut update = payment_attempt::Entity::update_many()
+        .col_expr(
+            payment_attempt::Column::Status,
+            sea_orm::sea_query::Expr::value(sea_orm::ActiveEnum::to_value(&status)),
+        )
+        .col_expr(
+            payment_attempt::Column::SettledAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(payment_attempt::Column::Id.eq(id));
+    if status != AttemptStatus::Paid {
+        update = update.filter(payment_attempt::Column::Status.eq(AttemptStatus::Open));
+    }
+    update.exec(txn).await?;
+    Ok(())
 }
 
 /// The reported charge as money in a known currency, or why it is not.
@@ -361,6 +485,21 @@ async fn find_link(
             }
             Err(_) => None,
         },
+        LinkRef::Attempt(reference) => {
+            let Ok(id) = Uuid::from_str(reference) else {
+                return Ok(None);
+            };
+            let Some(attempt) = payment_attempt::Entity::find_by_id(id)
+                .filter(payment_attempt::Column::Provider.eq(provider))
+                .one(conn)
+                .await?
+            else {
+                return Ok(None);
+            };
+            payment_link::Entity::find_by_id(attempt.link_id)
+                .one(conn)
+                .await?
+        }
     };
     Ok(found)
 }
@@ -380,9 +519,9 @@ async fn record_payment(
     let org = OrganizationId(link.organization_id);
     let link_amount = Money::from_minor(link.amount_minor, stored_currency(&link.currency)?);
     let max_installments = u32::try_from(link.max_installments).unwrap_or(1);
-    let offered = app
-        .config
-        .installment_rates
+    // The table of the provider that took the money (a pay page may offer several).
+    let table = super::installment_tables::terms(txn, app, org, provider.name()).await?;
+    let offered = table
         .options(link_amount, max_installments)
         .map_err(|error| AppError::Internal(format!("installment table: {error}")))?;
     let terms = LinkTerms {
@@ -460,6 +599,10 @@ async fn record_payment(
         reversed_at: Set(None),
         reversed_by: Set(None),
         reversal_reason: Set(None),
+        fee_minor: Set(u32::try_from(booking.installment_count)
+            .ok()
+            .and_then(|count| table.fee(booking.amount, count))
+            .map(|fee| fee.minor)),
         created_at: Set(now),
     }
     .insert(txn)
@@ -539,6 +682,16 @@ struct EventRow<'a> {
     raw: &'a str,
     delivery: &'a Delivery<'a>,
     reason: Option<&'a str>,
+    /// What a verified success reported.
+    reported: Option<Reported>,
+}
+
+/// A verified success's charge, transaction and count, as kept on its event row.
+struct Reported {
+    /// None when the provider did not sign the currency.
+    charged: Option<Money>,
+    transaction_id: String,
+    installment_count: Option<i32>,
 }
 
 async fn insert_event(conn: &impl ConnectionTrait, row: EventRow<'_>) -> AppResult<()> {
@@ -558,6 +711,25 @@ async fn insert_event(conn: &impl ConnectionTrait, row: EventRow<'_>) -> AppResu
         )),
         source_address: Set(row.delivery.source.map(|source| source.to_string())),
         reason: Set(row.reason.map(|reason| reason.chars().take(300).collect())),
+        charged_minor: Set(row
+            .reported
+            .as_ref()
+            .and_then(|reported| reported.charged.map(|money| money.minor))),
+        currency: Set(row.reported.as_ref().and_then(|reported| {
+            reported
+                .charged
+                .map(|money| money.currency.code().to_owned())
+        })),
+        transaction_id: Set(row
+            .reported
+            .as_ref()
+            .map(|reported| reported.transaction_id.chars().take(200).collect())),
+        installment_count: Set(row
+            .reported
+            .as_ref()
+            .and_then(|reported| reported.installment_count)),
+        assigned_by: Set(None),
+        assigned_at: Set(None),
     }
     .insert(conn)
     .await?;
@@ -584,6 +756,7 @@ async fn warn_claimed_organization(
         CallbackError::BadSignature => "bad_signature",
         CallbackError::Stale => "stale",
         CallbackError::Malformed(_) => "malformed",
+        CallbackError::Unconfirmed(_) => "unconfirmed",
     };
     let event =
         rejected_event(provider.name(), delivery, reason, &error.to_string()).with_link(link.id);
@@ -626,6 +799,7 @@ async fn record_refusal(
             raw: "",
             delivery,
             reason: Some(reason),
+            reported: None,
         },
     )
     .await

@@ -485,6 +485,7 @@ async fn insert_data(
                     reversed_at: Set(None),
                     reversed_by: Set(None),
                     reversal_reason: Set(None),
+                    fee_minor: Set(None),
                     created_at: Set(received_at),
                 });
                 allocations.push(payment_allocation::ActiveModel {

@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
+use integrations::CheckoutKind;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -388,15 +389,22 @@ pub async fn create_as(
         callback_url: format!("{}/callbacks/{}", app.config.public_url, provider.name()),
         expires_at,
     };
-    let created = provider.create_link(&request).await.map_err(|error| {
-        tracing::warn!(%error, provider = provider.name(), "the provider did not create the link");
-        FieldError::new(
-            &["provider"],
-            "PROVIDER_ERROR",
-            format!("{} could not create the link; try again", provider.name()),
-        )
-        .into_error()
-    })?;
+    // A provider whose page is made per attempt gets nothing now: the payer's choice on the pay
+    // page begins each attempt.
+    let created = match provider.checkout_kind() {
+        CheckoutKind::PerAttempt => None,
+        CheckoutKind::StandingLink => {
+            Some(provider.create_link(&request).await.map_err(|error| {
+                tracing::warn!(%error, provider = provider.name(), "the provider did not create the link");
+                FieldError::new(
+                    &["provider"],
+                    "PROVIDER_ERROR",
+                    format!("{} could not create the link; try again", provider.name()),
+                )
+                .into_error()
+            })?)
+        }
+    };
 
     let txn = app.db.begin().await?;
     // The invoices again, inside the writer: one paid meanwhile must not go on a new link.
@@ -419,7 +427,9 @@ pub async fn create_as(
     };
     if !unchanged || !recheck.is_empty() {
         drop(txn);
-        if let Err(error) = provider.cancel_link(&created.provider_link_id).await {
+        if let Some(created) = &created
+            && let Err(error) = provider.cancel_link(&created.provider_link_id).await
+        {
             tracing::warn!(%error, "could not withdraw the provider's link after a race");
         }
         recheck.finish()?;
@@ -438,8 +448,10 @@ pub async fn create_as(
         amount_minor: Set(plan.amount.minor),
         currency: Set(plan.amount.currency.code().to_owned()),
         provider: Set(provider.name().to_owned()),
-        provider_link_id: Set(Some(created.provider_link_id)),
-        provider_url: Set(Some(created.url)),
+        provider_link_id: Set(created
+            .as_ref()
+            .map(|created| created.provider_link_id.clone())),
+        provider_url: Set(created.map(|created| created.url)),
         max_installments: Set(max_installments as i32),
         status: Set(PaymentLinkStatus::Active),
         expires_at: Set(expires_at),

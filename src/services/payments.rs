@@ -166,6 +166,7 @@ pub(crate) async fn record_as(
         reversed_at: Set(None),
         reversed_by: Set(None),
         reversal_reason: Set(None),
+        fee_minor: Set(None),
         created_at: Set(now),
     }
     .insert(txn)

@@ -7,11 +7,11 @@ use uuid::Uuid;
 use crate::domain::ids::OrganizationId;
 use crate::entities::{
     activity, api_token, contact, customer, customer_assignment, dispute, exchange_rate,
-    instrument, instrument_event, invoice, message_template, payment, payment_allocation,
-    payment_link, payment_link_installment, payment_link_invoice, payment_plan,
-    payment_plan_charge, payment_plan_invoice, plan_installment, plan_reminder_send, promise,
-    promise_invoice, reminder_policy, reminder_send, task, task_invoice, user, webhook_delivery,
-    webhook_endpoint, webhook_event,
+    installment_rate_table, instrument, instrument_event, invoice, message_template, payment,
+    payment_allocation, payment_attempt, payment_link, payment_link_installment,
+    payment_link_invoice, payment_plan, payment_plan_charge, payment_plan_invoice,
+    plan_installment, plan_reminder_send, promise, promise_invoice, reminder_policy, reminder_send,
+    task, task_invoice, user, webhook_delivery, webhook_endpoint, webhook_event,
 };
 use crate::error::{AppResult, FieldError, Validation};
 
@@ -191,7 +191,9 @@ org_scoped!(
     plan_reminder_send,
     webhook_endpoint,
     webhook_event,
-    webhook_delivery
+    webhook_delivery,
+    payment_attempt,
+    installment_rate_table
 );
 
 /// Inserts rows in one statement; nothing when there are none (an empty INSERT is an error).

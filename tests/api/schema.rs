@@ -80,7 +80,7 @@ on_both_databases! {
         let db = &app.state.db;
         let applied = "SELECT version FROM seaql_migrations ORDER BY version";
         let before = rows(db.reader(), applied, &["version"]).await;
-        assert_eq!(before.len(), 17);
+        assert_eq!(before.len(), 18);
         db.migrate().await.unwrap();
         // A second process starting on the same database migrates too.
         let second = Db::connect(&app.database.config()).await.unwrap();

@@ -2,15 +2,286 @@
 //! (`../shared/providers/nestpay.md`): hash version 3 over every posted field, the same rule for
 //! the form we send to the bank's gateway and for the fields the bank posts back.
 //!
-//! This part holds the hash, reproducing the published vectors byte for byte; a callback is
-//! believed only once [`verify`] accepts it (constant time).
+//! The hash reproduces the published vectors byte for byte; a post is believed only once
+//! [`verify`] accepts it (constant time).
+//!
+//! The flow: there is no server-side call. The installment count is chosen on our pay page, so the
+//! amount (with the customer's interest) and `taksit` are fixed and signed into a form the payer's
+//! browser posts to the bank's gateway ([`Nestpay::start_attempt`]). The bank posts the result back
+//! through the browser to `okUrl` or `failUrl`, and server to server to `callbackUrl`; every one is
+//! verified over all its fields and de-duplicated on `oid`, which is unique per attempt.
 
 pub mod transformers;
 
 use std::cmp::Ordering;
 
+use async_trait::async_trait;
 use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha512};
+
+use self::transformers::{approved, currency_code, currency_number};
+use crate::{
+    Answer, AttemptRequest, CallbackError, CallbackEvent, Channel, Checkout, CheckoutKind,
+    CreatedLink, Headers, Language, LinkRef, LinkRequest, PosProvider, ProviderError,
+    ReportedAmount,
+};
+
+/// The provider's name in URLs, records and settings.
+pub const NAME: &str = "nestpay";
+/// The paths under `/callbacks/nestpay` the bank posts to.
+pub const OK_PATH: &str = "ok";
+pub const FAIL_PATH: &str = "fail";
+pub const CALLBACK_PATH: &str = "callback";
+
+/// One bank's NestPay merchant account.
+#[derive(Debug, Clone)]
+pub struct Nestpay {
+    client_id: String,
+    store_key: SecretString,
+    gateway_url: String,
+    bank_name: String,
+}
+
+impl Nestpay {
+    pub fn new(
+        client_id: String,
+        store_key: SecretString,
+        gateway_url: String,
+        bank_name: String,
+    ) -> Self {
+        Self {
+            client_id,
+            store_key,
+            gateway_url,
+            bank_name,
+        }
+    }
+
+    /// The bank's name, shown on the pay page.
+    pub fn bank_name(&self) -> &str {
+        &self.bank_name
+    }
+
+    /// The signed form for one attempt, in the order it is posted.
+    pub fn form(
+        &self,
+        request: &AttemptRequest,
+        rnd: &str,
+    ) -> Result<Vec<(String, String)>, ProviderError> {
+        let currency = currency_number(&request.currency).ok_or_else(|| {
+            ProviderError::Unsupported(format!("NestPay does not take {}", request.currency))
+        })?;
+        let amount = rust_decimal::Decimal::new(request.charged_minor, 2).to_string();
+        let taksit = if request.installments > 1 {
+            request.installments.to_string()
+        } else {
+            String::new()
+        };
+        let base = &request.callback_base;
+        let mut fields: Vec<(String, String)> = [
+            ("clientid", self.client_id.clone()),
+            ("storetype", "3d_pay_hosting".to_owned()),
+            ("TranType", "Auth".to_owned()),
+            ("amount", amount),
+            ("currency", currency.to_owned()),
+            ("oid", request.reference.clone()),
+            ("okUrl", format!("{base}/{OK_PATH}")),
+            ("failUrl", format!("{base}/{FAIL_PATH}")),
+            ("callbackUrl", format!("{base}/{CALLBACK_PATH}")),
+            (
+                "lang",
+                match request.language {
+                    Language::Turkish => "tr",
+                    Language::English => "en",
+                }
+                .to_owned(),
+            ),
+            ("rnd", rnd.to_owned()),
+            ("taksit", taksit),
+            ("hashAlgorithm", "ver3".to_owned()),
+            ("BillToName", request.payer_name.clone()),
+            ("email", request.payer_email.clone()),
+            ("refreshtime", "5".to_owned()),
+            ("encoding", "utf-8".to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+        let hash = hash_v3(
+            fields
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.store_key.expose_secret(),
+        );
+        fields.push(("hash".to_owned(), hash));
+        Ok(fields)
+    }
+}
+
+fn posted_fields(body: &[u8]) -> Result<Vec<(String, String)>, CallbackError> {
+    serde_urlencoded::from_bytes(body).map_err(|_| CallbackError::MissingSignature)
+}
+
+#[async_trait]
+impl PosProvider for Nestpay {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn create_link(&self, _request: &LinkRequest) -> Result<CreatedLink, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "NestPay's form is made per attempt".into(),
+        ))
+    }
+
+    async fn cancel_link(&self, _provider_link_id: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    fn checkout_kind(&self) -> CheckoutKind {
+        CheckoutKind::PerAttempt
+    }
+
+    fn display_name(&self) -> String {
+        self.bank_name.clone()
+    }
+
+    fn return_paths(&self) -> &'static [(&'static str, Channel)] {
+        &[
+            (OK_PATH, Channel::Browser),
+            (FAIL_PATH, Channel::Browser),
+            (CALLBACK_PATH, Channel::Server),
+        ]
+    }
+
+    fn hosted_origin(&self) -> Option<String> {
+        crate::origin_of(&self.gateway_url)
+    }
+
+    fn signs_installment_count(&self) -> bool {
+        true
+    }
+
+    async fn start_attempt(&self, request: &AttemptRequest) -> Result<Checkout, ProviderError> {
+        // About 20 characters, fresh for every form: the bank refuses a repeated rnd.
+        let rnd: String = uuid::Uuid::now_v7()
+            .simple()
+            .to_string()
+            .chars()
+            .rev()
+            .take(20)
+            .collect();
+        Ok(Checkout::PostForm {
+            action: self.gateway_url.clone(),
+            fields: self.form(request, &rnd)?,
+        })
+    }
+
+    fn claimed_link(&self, body: &[u8]) -> Option<LinkRef> {
+        let fields = posted_fields(body).ok()?;
+        let oid = fields.into_iter().find(|(name, _)| name == "oid")?.1;
+        Some(LinkRef::Attempt(oid))
+    }
+
+    /// Every posted field is under the hash (names as posted, any order, `EXTRA.*` included);
+    /// only an approved, fully 3-D-authenticated payment is a success.
+    fn verify_callback(
+        &self,
+        _headers: Headers<'_>,
+        body: &[u8],
+        _now: DateTime<Utc>,
+    ) -> Result<CallbackEvent, CallbackError> {
+        let fields = posted_fields(body)?;
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        if !pairs
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("hash"))
+        {
+            return Err(CallbackError::MissingSignature);
+        }
+        if !verify(&pairs, self.store_key.expose_secret()) {
+            return Err(CallbackError::BadSignature);
+        }
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        let oid = field("oid")
+            .or_else(|| field("ReturnOid"))
+            .filter(|oid| !oid.is_empty())
+            .ok_or_else(|| CallbackError::Malformed("no oid".into()))?;
+        if field("clientid").is_some_and(|client| client != self.client_id) {
+            return Err(CallbackError::Malformed("for another merchant".into()));
+        }
+        let link = LinkRef::Attempt(oid.clone());
+        if !approved(field) {
+            let reason = match (field("ErrMsg"), field("mdStatus")) {
+                (Some(message), _) if !message.is_empty() => message,
+                (_, Some(md)) if md != "1" => {
+                    format!("3-D Secure was not completed (mdStatus {md})")
+                }
+                _ => format!("declined ({})", field("ProcReturnCode").unwrap_or_default()),
+            };
+            return Ok(CallbackEvent::Failed {
+                event_key: format!("{oid}/failed"),
+                link,
+                reason,
+            });
+        }
+        let amount = field("amount")
+            .and_then(|amount| crate::parse_plain_decimal(&amount))
+            .ok_or_else(|| CallbackError::Malformed("amount is not a plain decimal".into()))?;
+        let currency = field("currency")
+            .map(|number| {
+                currency_code(&number)
+                    .map(str::to_owned)
+                    .ok_or_else(|| CallbackError::Malformed(format!("unknown currency {number:?}")))
+            })
+            .transpose()?;
+        let installments = match field("taksit").as_deref() {
+            None | Some("") => 1,
+            Some(count) => count
+                .parse()
+                .map_err(|_| CallbackError::Malformed("taksit is not a count".into()))?,
+        };
+        let transaction_id = field("TransId")
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| CallbackError::Malformed("an approval without TransId".into()))?;
+        Ok(CallbackEvent::Succeeded {
+            event_key: oid,
+            link,
+            transaction_id,
+            charged: Some(ReportedAmount {
+                value: amount,
+                currency,
+            }),
+            installment_count: Some(installments),
+        })
+    }
+
+    fn accepted(&self) -> Answer {
+        Answer {
+            status: 200,
+            content_type: "text/plain; charset=utf-8",
+            body: "Approved".to_owned(),
+        }
+    }
+
+    fn rejected(&self) -> Answer {
+        Answer {
+            status: 400,
+            content_type: "text/plain; charset=utf-8",
+            body: "hash mismatch".to_owned(),
+        }
+    }
+}
 
 /// `hash` of hash version 3: every field but `hash` and `encoding` (any case), sorted by
 /// [`natcasecmp`] of the names, each value escaped (`\` → `\\`, then `|` → `\|`) and followed by

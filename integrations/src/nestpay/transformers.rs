@@ -11,6 +11,13 @@ pub fn currency_number(code: &str) -> Option<&'static str> {
     }
 }
 
+/// The ISO 4217 letter code of a numeric code NestPay posts back.
+pub fn currency_code(number: &str) -> Option<&'static str> {
+    ["TRY", "USD", "EUR", "GBP"]
+        .into_iter()
+        .find(|code| currency_number(code) == Some(number))
+}
+
 /// Whether posted callback fields report a payment to credit: approved (`ProcReturnCode` `00`
 /// and `Response` `Approved`) and fully 3-D authenticated (`mdStatus` `1`). The hash is checked
 /// before this is asked.

@@ -134,8 +134,12 @@ impl PosProvider for Paytr {
         true
     }
 
+    fn display_name(&self) -> String {
+        "PayTR".to_owned()
+    }
+
     fn hosted_origin(&self) -> Option<String> {
-        origin_of(&self.api_base)
+        crate::origin_of(&self.api_base)
     }
 
     #[tracing::instrument(skip_all, fields(provider = "paytr"))]
@@ -237,11 +241,6 @@ impl PosProvider for Paytr {
 }
 
 /// `scheme://host[:port]` of a base URL.
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
-}
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ pub mod payment;
 pub mod payment_link;
 pub mod plan;
 pub mod promise;
+pub mod providers;
 pub mod task;
 pub mod user;
 pub mod webhook;

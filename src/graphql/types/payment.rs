@@ -52,6 +52,18 @@ impl Payment {
         Ok(DomainMoney::from_minor(self.0.charged_minor, self.currency().gql()?).into())
     }
 
+    /// The provider's commission on an installment payment whose interest the merchant bears
+    /// (its installment table's payer is MERCHANT): kept by the provider, never charged to the
+    /// customer. Null otherwise.
+    async fn fee_amount(&self) -> Result<Option<Money>> {
+        let Some(fee) = self.0.fee_minor else {
+            return Ok(None);
+        };
+        Ok(Some(
+            DomainMoney::from_minor(fee, self.currency().gql()?).into(),
+        ))
+    }
+
     async fn method(&self) -> PaymentMethod {
         self.0.method.into()
     }

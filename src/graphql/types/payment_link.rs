@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::{ContextExt, load};
 use crate::graphql::errors::GqlResultExt;
 use crate::graphql::scalars::{DateTime, Decimal};
+use crate::services::installment_tables::Terms;
 use crate::services::rules::stored_currency;
 
 use crate::graphql::area::*;
@@ -93,13 +94,11 @@ impl PaymentLink {
 
     /// What the customer may choose from on the pay page.
     async fn installment_options(&self, ctx: &Context<'_>) -> Result<Vec<InstallmentOption>> {
-        let app = ctx.app().gql()?;
         let max = u32::try_from(self.0.max_installments)
             .unwrap_or(1)
             .min(MAX_INSTALLMENTS);
-        let options = app
-            .config
-            .installment_rates
+        let terms = installment_terms(ctx, &self.0.provider).await?;
+        let options = terms
             .options(self.amount_money().gql()?, max)
             .map_err(|_| AppError::Internal("installment overflow".into()))
             .gql()?;
@@ -222,9 +221,11 @@ impl PaymentLinksQuery {
             .and_then(|currency| rules::positive_amount(amount.0, currency, &["amount"]))
             .map_err(|error| AppError::BadRequest(error.message))
             .gql()?;
-        let options = app
-            .config
-            .installment_rates
+        let provider = provider
+            .or_else(|| app.providers.default_name().map(str::to_owned))
+            .unwrap_or_default();
+        let terms = installment_terms(ctx, &provider).await?;
+        let options = terms
             .options(money, MAX_INSTALLMENTS)
             .map_err(|_| AppError::BadRequest("the amount is too large".into()))
             .gql()?;
@@ -286,5 +287,21 @@ impl PaymentLinksMutation {
         let (app, viewer) = (ctx.app().gql()?, ctx.viewer().gql()?);
         let result = payment_links::cancel(app, viewer, input_id(&input.id)).await;
         CancelPaymentLinkPayload::from_result(result.map(PaymentLink))
+    }
+}
+
+/// The viewer's organization's installment terms at `provider`, through the request's loader.
+async fn installment_terms(ctx: &Context<'_>, provider: &str) -> Result<Terms> {
+    let app = ctx.app().gql()?;
+    let table = ctx
+        .loaders()
+        .gql()?
+        .installment_table
+        .load_one(provider.to_owned())
+        .await
+        .gql()?;
+    match table {
+        None => Ok(Terms::default_for(app)),
+        Some(table) => Terms::from_row(&table).gql(),
     }
 }
