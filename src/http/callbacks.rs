@@ -101,6 +101,7 @@ fn back_to_the_pay_page(headers: &HeaderMap, processed: Option<Processed>) -> Re
     let Some(Processed {
         outcome,
         link_token: Some(token),
+        declined,
     }) = processed
     else {
         let body = format!(
@@ -118,7 +119,7 @@ fn back_to_the_pay_page(headers: &HeaderMap, processed: Option<Processed>) -> Re
             .into_response();
     };
     let result = match outcome {
-        Outcome::Failed => "?payment=failed",
+        _ if declined => "?payment=failed",
         Outcome::NotYet => "?payment=pending",
         _ => "",
     };

@@ -105,6 +105,8 @@ pub struct Processed {
     /// The pay-page token of the link the callback was for, when it was one of ours: a payer
     /// returning through the browser is sent back to that page.
     pub link_token: Option<String>,
+    /// Whether the provider reported a decline (whether recorded now or before).
+    pub declined: bool,
 }
 
 impl From<Outcome> for Processed {
@@ -112,6 +114,7 @@ impl From<Outcome> for Processed {
         Self {
             outcome,
             link_token: None,
+            declined: false,
         }
     }
 }
@@ -249,9 +252,11 @@ pub async fn record_event(
         return Ok(Outcome::UnknownLink.into());
     };
     let link_token = Some(link.token.clone());
+    let declined = matches!(event, CallbackEvent::Failed { .. });
     let processed = |outcome: Outcome| Processed {
         outcome,
         link_token: link_token.clone(),
+        declined,
     };
     let org = OrganizationId(link.organization_id);
     // The amount is read before anything is written: a signed report whose amount is not money

@@ -26,6 +26,7 @@ mod hardening;
 mod health;
 mod imports;
 mod instruments;
+mod iyzico;
 mod lists;
 mod mail;
 mod operations;
