@@ -29,6 +29,7 @@ mod instruments;
 mod iyzico;
 mod lists;
 mod mail;
+mod nestpay;
 mod operations;
 mod pay_page;
 mod payment_links;
