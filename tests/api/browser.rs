@@ -251,6 +251,61 @@ async fn a_customer_pays_in_a_real_browser() {
     );
 }
 
+/// A bank's NestPay POS: the pay page posts the signed form to the (stand-in) bank by its own
+/// script, the bank's page approves, and the browser comes back to the pay page, paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_pays_through_a_bank_gateway_in_a_real_browser() {
+    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+        eprintln!("skipped: no browser here (install Debian's chromium and chromium-driver)");
+        return;
+    }
+    let (gateway, bank) = crate::nestpay::stand_in().await;
+    let app = crate::nestpay::spawn(Backend::Sqlite, &gateway)
+        .await
+        .unwrap();
+    let team = Team::new(&app, "Demo Ticaret A.Ş.").await;
+    let customer = create_customer(&app, &team.manager, "Ege Zeytincilik").await;
+    let invoice = create_invoice(
+        &app,
+        &team.manager,
+        &customer,
+        "DT2026000011",
+        "1250.50",
+        "2026-11-13",
+    )
+    .await;
+    let created = mutate(&app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { url } userErrors { code } } }", json!({"invoiceIds": [invoice], "maxInstallments": 6})).await;
+    let url = created["paymentLink"]["url"].as_str().unwrap().to_owned();
+
+    let profile = tempfile::tempdir().unwrap();
+    let Some(driver) = Driver::start(profile.path()).await else {
+        eprintln!("skipped: chromedriver did not start a browser session");
+        return;
+    };
+    driver.open(&url).await;
+    driver.click("input[name=installments][value='6']").await;
+    driver.click("button[type=submit]").await;
+    // Our page's script submits the form to the bank; the bank's page shows what it was sent.
+    let at_bank = driver.wait_for("id=\"approve\"").await;
+    driver.click("#approve").await;
+    let paid = driver.wait_for("data-status=\"PAID\"").await;
+    driver.quit().await;
+    assert!(at_bank.contains("1313.03 TL, 6 taksit"), "{at_bank}");
+    assert!(paid.contains("data-status=\"PAID\""), "{paid}");
+    assert_eq!(bank.lock().unwrap().bad_hashes, 0);
+    let (_, body) = app
+        .graphql(
+            &team.viewer,
+            "query($id: ID!) { invoice(id: $id) { status payments { charged { amount } installmentCount provider } } }",
+            json!({"id": invoice}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["invoice"],
+        json!({"status": "PAID", "payments": [{"charged": {"amount": "1313.03"}, "installmentCount": 6, "provider": "nestpay"}]})
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_promises_and_disputes_in_a_real_browser() {
     if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {

@@ -25,6 +25,7 @@ mod dunning;
 mod hardening;
 mod health;
 mod imports;
+mod installment_tables;
 mod instruments;
 mod iyzico;
 mod lists;
