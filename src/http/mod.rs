@@ -139,17 +139,15 @@ struct PageHeaders {
 
 impl PageHeaders {
     fn new(app: &AppState) -> Self {
-        // One script only, the bank form's auto-submit, and one inline style, each allowed by its
-        // hash; forms go only to this service and on to the hosted card pages (and 3-D gateways)
-        // of the providers that are on.
+        // No scripts at all; the one inline style is allowed by its hash; forms go only to this
+        // service and on to the hosted card pages of the providers that are on. (The one page
+        // that posts to a bank's 3-D gateway sets a policy of its own: `pay::to_the_bank`.)
         let style_hash = base64::engine::general_purpose::STANDARD
             .encode(Sha256::digest(crate::render::STYLE.as_bytes()));
-        let script_hash = base64::engine::general_purpose::STANDARD
-            .encode(Sha256::digest(pay::AUTO_SUBMIT.as_bytes()));
         let mut form_action = vec!["'self'".to_owned()];
         form_action.extend(app.providers.hosted_origins());
         let policy = format!(
-            "default-src 'none'; script-src 'sha256-{script_hash}'; style-src 'sha256-{style_hash}'; img-src 'self'; \
+            "default-src 'none'; style-src 'sha256-{style_hash}'; img-src 'self'; \
              form-action {}; frame-ancestors 'none'; base-uri 'none'",
             form_action.join(" ")
         );
@@ -175,10 +173,12 @@ async fn page_headers(
 ) -> Response<Body> {
     let mut response = next.run(request).await;
     let set = response.headers_mut();
-    set.insert(
-        header::CONTENT_SECURITY_POLICY,
-        headers.content_security_policy.clone(),
-    );
+    if !set.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set.insert(
+            header::CONTENT_SECURITY_POLICY,
+            headers.content_security_policy.clone(),
+        );
+    }
     set.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

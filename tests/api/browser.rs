@@ -388,9 +388,10 @@ async fn graphiql_shows_live_activity() {
         eprintln!("skipped: chromedriver did not start a browser session");
         return;
     };
-    driver.open(&app.url("/graphql")).await;
-    driver.wait_for("graphiql-execute-button").await;
-    // What a person types into the editor and the Headers tab, kept where GraphiQL keeps them.
+    // What a person types into the editor and the Headers tab, kept where GraphiQL keeps them,
+    // written from another page of the same origin before GraphiQL first loads (GraphiQL saves
+    // its own state as it runs, so writing beside a running GraphiQL races with it).
+    driver.open(&app.url("/healthz")).await;
     let query = "subscription { activityAdded { kind customer { name } } }";
     let headers = json!({"Authorization": format!("Bearer {}", team.viewer)}).to_string();
     let tabs = json!({
@@ -401,12 +402,13 @@ async fn graphiql_shows_live_activity() {
     .to_string();
     driver
         .script(&format!(
-            "localStorage.setItem('graphiql:tabState', {tabs}); localStorage.setItem('graphiql:query', {query}); localStorage.setItem('graphiql:headers', {headers}); location.reload();",
+            "localStorage.setItem('graphiql:tabState', {tabs}); localStorage.setItem('graphiql:query', {query}); localStorage.setItem('graphiql:headers', {headers});",
             tabs = json!(tabs),
             query = json!(query),
             headers = json!(headers),
         ))
         .await;
+    driver.open(&app.url("/graphql")).await;
     driver.wait_for("graphiql-execute-button").await;
     driver.click(".graphiql-execute-button").await;
     for _ in 0..200 {

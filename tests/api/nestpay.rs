@@ -288,7 +288,7 @@ async fn scenario(backend: Backend) {
     assert_eq!(action, gateway);
     let origin = gateway.trim_end_matches("/fim/est3Dgate");
     assert!(
-        csp.contains(&format!("form-action 'self'"))
+        csp.contains(&format!("form-action {origin};"))
             && csp.contains(origin)
             && csp.contains("script-src 'sha256-"),
         "{csp}"
