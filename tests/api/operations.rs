@@ -131,6 +131,20 @@ on_both_databases! {
         let hooks = run(&app, &team.admin, "webhookEndpoints", json!({}), &mut ran).await;
         assert_eq!(hooks["edges"][0]["node"]["enabled"], false);
 
+        let table = run(&app, &team.admin, "setInstallmentRates", json!({"input": {"provider": "sandbox", "payer": "CUSTOMER", "rates": [{"count": 1, "ratePercent": "0"}, {"count": 3, "ratePercent": "4.5"}]}}), &mut ran).await;
+        assert_eq!(table["installmentTable"]["rates"][1], json!({"count": 3, "ratePercent": "4.5"}));
+        let tables = run(&app, &team.manager, "installmentTables", json!({}), &mut ran).await;
+        assert_eq!(tables[0]["custom"], true, "{tables}");
+        // A signed payment for a link nobody here knows, assigned by hand.
+        let stray = crate::callbacks::event("evt-stray", "payment.succeeded", "sbx_nobody_knows", "99.90", 1);
+        let bank = app.state.providers.sandbox().unwrap();
+        let signature = bank.sign(tahsilat::clock::Clock::now(&app.clock).timestamp(), &stray);
+        assert_eq!(crate::callbacks::post(&app, &signature, stray).await.0, 200);
+        let events = run(&app, &team.admin, "providerEvents", json!({"filter": {"outcome": "UNKNOWN_LINK"}}), &mut ran).await;
+        assert_eq!(events["totalCount"], 1, "{events}");
+        let assigned = run(&app, &team.admin, "assignProviderEvent", json!({"input": {"eventId": events["edges"][0]["node"]["id"], "customerId": customer, "invoiceIds": [invoice]}}), &mut ran).await;
+        assert_eq!(assigned["payment"]["amount"]["amount"], "99.90");
+
         let files: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/operations"))
             .unwrap()
             .map(|entry| entry.unwrap().path())

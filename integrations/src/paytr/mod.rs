@@ -240,8 +240,6 @@ impl PosProvider for Paytr {
     }
 }
 
-/// `scheme://host[:port]` of a base URL.
-
 #[cfg(test)]
 mod tests {
     use super::transformers::notification_hash_message;
