@@ -79,6 +79,10 @@ pub struct NestpayConfig {
     pub gateway_url: String,
     /// The bank's name as the pay page shows it; default `Banka`.
     pub name: String,
+    /// The bank's XML API and an API user, for asking about orders nobody reported
+    /// (`TAHSILAT_NESTPAY_API_URL`, `_API_USER`, `_API_PASSWORD`); without them, lost orders are
+    /// not looked for.
+    pub status_api: Option<integrations::nestpay::StatusApi>,
 }
 
 /// Which SMS provider sends reminders.
@@ -165,7 +169,7 @@ const NESTPAY: &str = integrations::nestpay::NAME;
 const KNOWN_PROVIDERS: [&str; 4] = [SANDBOX, PAYTR, IYZICO, NESTPAY];
 
 /// Every variable the service reads, for the file's key check and the documentation.
-pub const VARIABLES: [&str; 36] = [
+pub const VARIABLES: [&str; 39] = [
     "TAHSILAT_DATABASE_URL",
     "TAHSILAT_DATABASE_MAX_CONNECTIONS",
     "TAHSILAT_LISTEN",
@@ -184,6 +188,9 @@ pub const VARIABLES: [&str; 36] = [
     "TAHSILAT_NESTPAY_STORE_KEY",
     "TAHSILAT_NESTPAY_GATEWAY_URL",
     "TAHSILAT_NESTPAY_NAME",
+    "TAHSILAT_NESTPAY_API_URL",
+    "TAHSILAT_NESTPAY_API_USER",
+    "TAHSILAT_NESTPAY_API_PASSWORD",
     "TAHSILAT_DEFAULT_PROVIDER",
     "TAHSILAT_INSTALLMENT_RATES",
     "TAHSILAT_SMTP_URL",
@@ -332,6 +339,26 @@ impl Config {
                         .map(|name| name.trim().chars().take(60).collect::<String>())
                         .filter(|name| !name.is_empty())
                         .unwrap_or_else(|| "Banka".to_owned()),
+                    status_api: match get("TAHSILAT_NESTPAY_API_URL") {
+                        None => None,
+                        Some(url) => {
+                            let needed = |key: &str| {
+                                get(key).ok_or_else(|| {
+                                    ConfigError::new(
+                                        key,
+                                        "must be set when TAHSILAT_NESTPAY_API_URL is set",
+                                    )
+                                })
+                            };
+                            Some(integrations::nestpay::StatusApi {
+                                url: parse_http_url(&url, "TAHSILAT_NESTPAY_API_URL")?,
+                                user: needed("TAHSILAT_NESTPAY_API_USER")?,
+                                password: SecretString::from(needed(
+                                    "TAHSILAT_NESTPAY_API_PASSWORD",
+                                )?),
+                            })
+                        }
+                    },
                 })
             }
         };

@@ -56,14 +56,16 @@ impl Providers {
             )?)),
             None => None,
         };
-        let nestpay = config.nestpay.as_ref().map(|nestpay| {
-            Arc::new(Nestpay::new(
+        let nestpay = match &config.nestpay {
+            Some(nestpay) => Some(Arc::new(Nestpay::new(
                 nestpay.client_id.clone(),
                 nestpay.store_key.clone(),
                 nestpay.gateway_url.clone(),
                 nestpay.name.clone(),
-            ))
-        });
+                nestpay.status_api.clone(),
+            )?)),
+            None => None,
+        };
         Ok(Self {
             sandbox,
             paytr,

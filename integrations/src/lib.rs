@@ -130,6 +130,8 @@ pub struct AttemptQuery {
     pub reference: String,
     pub provider_ref: Option<String>,
     pub language: Language,
+    /// The count the attempt was begun with (a bank's form fixes it; its status answer omits it).
+    pub installments: u32,
 }
 
 /// What a verified callback reports.

@@ -213,6 +213,7 @@ pub async fn reconcile(app: &AppState) -> AppResult<Reconciled> {
             reference: attempt.id.simple().to_string(),
             provider_ref: attempt.provider_ref.clone(),
             language: Language::Turkish,
+            installments: u32::try_from(attempt.installment_count).unwrap_or(1),
         };
         match provider.attempt_status(&query).await {
             Ok(Some(event)) => {

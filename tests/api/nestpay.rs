@@ -18,11 +18,17 @@ pub const CLIENT_ID: &str = "100200127";
 /// With `|` and `\` in it, so escaping is exercised end to end.
 pub const STORE_KEY: &str = "TEST|KEY\\1";
 
-/// The forms the stand-in bank received, by `oid`, and how many failed their hash.
+pub const API_USER: &str = "tahsilat-api";
+pub const API_PASSWORD: &str = "api-pass&<1>";
+
+/// The forms the stand-in bank received, by `oid`, how many failed their hash, the orders it
+/// took money for (whatever became of the posts back), and how many status queries it refused.
 #[derive(Default)]
 pub struct Bank {
     pub forms: HashMap<String, Vec<(String, String)>>,
     pub bad_hashes: usize,
+    pub settled: HashMap<String, String>,
+    pub refused_queries: usize,
 }
 
 pub type Shared = Arc<Mutex<Bank>>;
@@ -125,10 +131,46 @@ async fn gateway(
     ))
 }
 
+/// The XML API's `ORDERSTATUS` query, as NestPay answers it: amounts in minor units.
+async fn api(State(bank): State<Shared>, body: String) -> String {
+    let field = |name: &str| {
+        body.split(&format!("<{name}>"))
+            .nth(1)
+            .and_then(|rest| rest.split(&format!("</{name}>")).next())
+            .unwrap_or_default()
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+    };
+    let mut bank = bank.lock().unwrap();
+    if field("Name") != API_USER
+        || field("Password") != API_PASSWORD
+        || field("ClientId") != CLIENT_ID
+        || field("ORDERSTATUS") != "QUERY"
+    {
+        bank.refused_queries += 1;
+        return "<CC5Response><ProcReturnCode>99</ProcReturnCode><ErrMsg>Yetkisiz</ErrMsg></CC5Response>".into();
+    }
+    let oid = field("OrderId");
+    match bank.settled.get(&oid) {
+        Some(amount) => {
+            let minor = amount.replace('.', "");
+            format!(
+                "<?xml version=\"1.0\" encoding=\"ISO-8859-9\"?><CC5Response><OrderId>{oid}</OrderId><GroupId>{oid}</GroupId><Response>Approved</Response><AuthCode>P77974</AuthCode><HostRefNum>633018561234</HostRefNum><ProcReturnCode>00</ProcReturnCode><TransId>26341{}</TransId><ErrMsg>Record(s) found for {oid}</ErrMsg><Extra><TRANS_STAT>S</TRANS_STAT><CHARGE_TYPE_CD>S</CHARGE_TYPE_CD><ORIG_TRANS_AMT>{minor}</ORIG_TRANS_AMT><CAPTURE_AMT>{minor}</CAPTURE_AMT><PAN>4355 08** **** 4358</PAN></Extra></CC5Response>",
+                &oid[oid.len() - 8..]
+            )
+        }
+        None => format!(
+            "<CC5Response><OrderId>{oid}</OrderId><ProcReturnCode>99</ProcReturnCode><ErrMsg>No record found for {oid}</ErrMsg></CC5Response>"
+        ),
+    }
+}
+
 pub async fn stand_in() -> (String, Shared) {
     let bank: Shared = Arc::default();
     let router = axum::Router::new()
         .route("/fim/est3Dgate", post(gateway))
+        .route("/fim/api", post(api))
         .with_state(bank.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}/fim/est3Dgate", listener.local_addr().unwrap());
@@ -146,6 +188,12 @@ pub async fn spawn(backend: Backend, gateway: &str) -> Option<TestApp> {
                 ("TAHSILAT_NESTPAY_STORE_KEY", STORE_KEY),
                 ("TAHSILAT_NESTPAY_GATEWAY_URL", gateway),
                 ("TAHSILAT_NESTPAY_NAME", "Örnek Bankası"),
+                (
+                    "TAHSILAT_NESTPAY_API_URL",
+                    &gateway.replace("est3Dgate", "api"),
+                ),
+                ("TAHSILAT_NESTPAY_API_USER", API_USER),
+                ("TAHSILAT_NESTPAY_API_PASSWORD", API_PASSWORD),
                 ("TAHSILAT_INSTALLMENT_RATES", "1:0,6:5"),
             ],
         )
@@ -413,6 +461,82 @@ async fn scenario(backend: Backend) {
         retried["data"]["paymentLink"],
         json!({"status": "PAID", "payment": {"amount": {"amount": "1250.50"}, "charged": {"amount": "1250.50"}}})
     );
+
+    // The bank takes the money but neither post comes back: once the attempt has been quiet for
+    // 15 minutes, the reconciliation job asks the bank's API and records it, once.
+    let (lost_invoice, lost_link, lost_pay) =
+        link_for(&app, &team, &customer, "INV-2024-0004").await;
+    let (_, lost_form, _) = choose(&app, &lost_pay, 6).await;
+    let lost_oid = field(&lost_form, "oid").to_owned();
+    bank.lock()
+        .unwrap()
+        .settled
+        .insert(lost_oid.clone(), field(&lost_form, "amount").to_owned());
+    // Another payer goes to the bank and never pays.
+    let (_, _, idle_pay) = link_for(&app, &team, &customer, "INV-2024-0005").await;
+    choose(&app, &idle_pay, 1).await;
+    let early = tahsilat::services::attempts::reconcile(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(early.asked, 0, "too early to ask");
+    app.clock.advance(chrono::Duration::minutes(16));
+    let found = tahsilat::services::attempts::reconcile(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.asked, found.recorded, found.errors),
+        (2, 1, 0),
+        "{found:?}"
+    );
+    let (_, reconciled) = app
+        .graphql(
+            &team.viewer,
+            STATE,
+            json!({"invoice": lost_invoice, "link": lost_link}),
+        )
+        .await;
+    assert_eq!(
+        reconciled["data"],
+        json!({
+            "invoice": {"status": "PAID", "paidAmount": {"amount": "1250.50"}, "payments": [{"amount": {"amount": "1250.50"}, "charged": {"amount": "1313.03"}, "installmentCount": 6, "provider": "nestpay", "needsReview": false}]},
+            "paymentLink": {"status": "PAID"}
+        })
+    );
+    // The bank's callback arriving late is a repeat, and the job does not ask again.
+    assert_eq!(
+        post_back(&app, "callback", &answer(&lost_form, true)).await,
+        (200, "Approved".to_owned())
+    );
+    app.clock.advance(chrono::Duration::minutes(16));
+    let again = tahsilat::services::attempts::reconcile(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(again.recorded, 0, "{again:?}");
+    let (_, lost_payments) = app
+        .graphql(
+            &team.viewer,
+            "query($id: ID!) { invoice(id: $id) { payments { id } } }",
+            json!({"id": lost_invoice}),
+        )
+        .await;
+    assert_eq!(
+        lost_payments["data"]["invoice"]["payments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // An attempt the bank never saw paid is given up after a day, without a payment.
+    app.clock.advance(chrono::Duration::hours(25));
+    let given_up = tahsilat::services::attempts::reconcile(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        (given_up.recorded, given_up.abandoned),
+        (0, 1),
+        "{given_up:?}"
+    );
+    assert_eq!(bank.lock().unwrap().refused_queries, 0);
 
     // A signed approval for an order we never made: kept as UNKNOWN_LINK for an ADMIN, who
     // assigns it to the customer's invoice.

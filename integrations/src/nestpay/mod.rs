@@ -10,6 +10,10 @@
 //! browser posts to the bank's gateway ([`Nestpay::start_attempt`]). The bank posts the result back
 //! through the browser to `okUrl` or `failUrl`, and server to server to `callbackUrl`; every one is
 //! verified over all its fields and de-duplicated on `oid`, which is unique per attempt.
+//!
+//! Where the bank gives an API user, [`Nestpay::attempt_status`] asks its XML API for an order's
+//! status (`ORDERSTATUS` `QUERY`, as NestPay's API and the mewebstudio/pos library have it), so
+//! an order whose posts were all lost is still found.
 
 pub mod transformers;
 
@@ -23,8 +27,8 @@ use sha2::{Digest, Sha512};
 
 use self::transformers::{approved, currency_code, currency_number};
 use crate::{
-    Answer, AttemptRequest, CallbackError, CallbackEvent, Channel, Checkout, CheckoutKind,
-    CreatedLink, Headers, Language, LinkRef, LinkRequest, PosProvider, ProviderError,
+    Answer, AttemptQuery, AttemptRequest, CallbackError, CallbackEvent, Channel, Checkout,
+    CheckoutKind, CreatedLink, Headers, Language, LinkRef, LinkRequest, PosProvider, ProviderError,
     ReportedAmount,
 };
 
@@ -35,6 +39,14 @@ pub const OK_PATH: &str = "ok";
 pub const FAIL_PATH: &str = "fail";
 pub const CALLBACK_PATH: &str = "callback";
 
+/// The bank's XML API, for asking an order's status: its URL (`…/fim/api`) and an API user.
+#[derive(Debug, Clone)]
+pub struct StatusApi {
+    pub url: String,
+    pub user: String,
+    pub password: SecretString,
+}
+
 /// One bank's NestPay merchant account.
 #[derive(Debug, Clone)]
 pub struct Nestpay {
@@ -42,6 +54,8 @@ pub struct Nestpay {
     store_key: SecretString,
     gateway_url: String,
     bank_name: String,
+    status_api: Option<StatusApi>,
+    client: reqwest::Client,
 }
 
 impl Nestpay {
@@ -50,13 +64,35 @@ impl Nestpay {
         store_key: SecretString,
         gateway_url: String,
         bank_name: String,
-    ) -> Self {
-        Self {
+        status_api: Option<StatusApi>,
+    ) -> Result<Self, ProviderError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|error| {
+                ProviderError::Unsupported(format!("cannot build the HTTP client: {error}"))
+            })?;
+        Ok(Self {
             client_id,
             store_key,
             gateway_url,
             bank_name,
-        }
+            status_api,
+            client,
+        })
+    }
+
+    /// The `ORDERSTATUS` query for one order, as the bank's XML API takes it.
+    pub fn status_request(&self, api: &StatusApi, order_id: &str) -> String {
+        let text = |value: &str| quick_xml::escape::escape(value).into_owned();
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CC5Request><Name>{}</Name><Password>{}</Password><ClientId>{}</ClientId><OrderId>{}</OrderId><Extra><ORDERSTATUS>QUERY</ORDERSTATUS></Extra></CC5Request>",
+            text(&api.user),
+            text(api.password.expose_secret()),
+            text(&self.client_id),
+            text(order_id),
+        )
     }
 
     /// The bank's name, shown on the pay page.
@@ -264,6 +300,43 @@ impl PosProvider for Nestpay {
             }),
             installment_count: Some(installments),
         })
+    }
+
+    fn queries_status(&self) -> bool {
+        self.status_api.is_some()
+    }
+
+    /// The bank's answer to `ORDERSTATUS`: a sale (`CHARGE_TYPE_CD` `S`) that is authorised or
+    /// settled (`TRANS_STAT` `A`, `C` or `S`) is a success under the same key as the order's
+    /// callback, so whichever comes first is recorded once; a failed or cancelled order is a
+    /// decline; a pending or unknown one is undecided.
+    async fn attempt_status(
+        &self,
+        query: &AttemptQuery,
+    ) -> Result<Option<CallbackEvent>, ProviderError> {
+        let Some(api) = &self.status_api else {
+            return Ok(None);
+        };
+        let response = self
+            .client
+            .post(&api.url)
+            .header("Content-Type", "application/xml; charset=utf-8")
+            .body(self.status_request(api, &query.reference))
+            .send()
+            .await
+            .map_err(|error| ProviderError::Unreachable(error.to_string()))?;
+        if !response.status().is_success() {
+            return Err(ProviderError::Unreachable(format!(
+                "the bank answered {}",
+                response.status()
+            )));
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|error| ProviderError::Unreachable(error.to_string()))?;
+        let answer = transformers::read_xml(&text).map_err(ProviderError::BadAnswer)?;
+        transformers::status_event(&answer, query)
     }
 
     fn accepted(&self) -> Answer {
