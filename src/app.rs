@@ -148,5 +148,6 @@ pub async fn prepare_state(config: Config, clock: SharedClock) -> Result<AppStat
         mailer: Arc::new(mailer),
         sms,
         callback_refusals: Arc::default(),
+        job_passes: Arc::new(tokio::sync::watch::Sender::new(0)),
     })
 }

@@ -26,4 +26,7 @@ pub struct AppState {
     pub webhooks: reqwest::Client,
     /// Committed activities for GraphQL subscriptions.
     pub live: Arc<crate::live::Hub>,
+    /// How many passes of the periodic jobs (expiry, reconciliation, promises, plans) have
+    /// finished since start; a test waits for the first before it begins.
+    pub job_passes: Arc<tokio::sync::watch::Sender<u64>>,
 }

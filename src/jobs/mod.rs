@@ -85,6 +85,7 @@ async fn run_periodic(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(report) => tracing::info!(missed = report.missed, broken = report.broken, completed = report.completed, "payment plans settled"),
                     Err(error) => tracing::warn!(error = ?error, "settling payment plans failed; will try again"),
                 }
+                state.job_passes.send_modify(|passes| *passes += 1);
             }
             _ = dunning.tick() => {
                 match crate::services::dunning::scheduler::run_pass(&state).await {

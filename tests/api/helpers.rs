@@ -236,6 +236,14 @@ impl TestApp {
         let server = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
+        // The jobs' first pass runs at start; waiting for it keeps it from landing in the middle
+        // of a scenario that drives the same jobs by hand.
+        let mut passes = state.job_passes.subscribe();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            passes.wait_for(|done| *done >= 1),
+        )
+        .await;
         TestApp {
             address,
             client: reqwest::Client::new(),
