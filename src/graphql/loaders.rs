@@ -367,30 +367,32 @@ where
     DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).max_batch_size(1)
 }
 
-/// The organization's installment table at each provider, keyed by the provider's name; a
-/// provider without one is absent (the instance's default applies).
+/// The organization's installment table at each provider, keyed by the provider's name; None for
+/// a provider without one (the instance's default applies), so the miss is cached too.
 pub struct InstallmentTableLoader {
     db: Db,
     org: OrganizationId,
 }
 
 impl Loader<String> for InstallmentTableLoader {
-    type Value = installment_rate_table::Model;
+    type Value = Option<installment_rate_table::Model>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[String],
-    ) -> Result<HashMap<String, installment_rate_table::Model>, LoadError> {
+    ) -> Result<HashMap<String, Option<installment_rate_table::Model>>, LoadError> {
         let rows = installment_rate_table::Entity::in_org(self.org)
             .filter(installment_rate_table::Column::Provider.is_in(keys.iter().cloned()))
             .all(self.db.reader())
             .await
             .map_err(shared)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (row.provider.clone(), row))
-            .collect())
+        let mut found: HashMap<String, Option<installment_rate_table::Model>> =
+            keys.iter().map(|key| (key.clone(), None)).collect();
+        for row in rows {
+            found.insert(row.provider.clone(), Some(row));
+        }
+        Ok(found)
     }
 }
 

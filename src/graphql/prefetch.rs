@@ -449,6 +449,11 @@ pub fn payment_links<'a>(
             return Ok(());
         }
         to_one_all(loaders, &node, &rows, PAYMENT_LINK_TO_ONE).await?;
+        if node.field("installmentOptions").exists() {
+            let providers: std::collections::BTreeSet<String> =
+                rows.iter().map(|row| row.provider.clone()).collect();
+            loaders.installment_table.load_many(providers).await?;
+        }
         let selected = node.field("invoices");
         if selected.exists() {
             let joins = loaders

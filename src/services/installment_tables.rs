@@ -311,3 +311,53 @@ pub async fn offered_providers(
     }
     Ok(offered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Currency;
+
+    fn terms(payer: Payer) -> Terms {
+        Terms {
+            rates: InstallmentRates::parse("1:0,3:4.5,6:5").unwrap(),
+            payer,
+            custom: true,
+            offered: false,
+        }
+    }
+
+    #[test]
+    fn the_customer_pays_the_interest_or_the_merchant_the_commission() {
+        let amount = Money::from_minor(125_050, Currency::TRY);
+        let customer = terms(Payer::Customer).options(amount, 6).unwrap();
+        assert_eq!(
+            customer.iter().map(|o| o.total.minor).collect::<Vec<_>>(),
+            [125_050, 130_677, 131_303]
+        );
+        assert_eq!(terms(Payer::Customer).fee(amount, 6), None);
+
+        let merchant = terms(Payer::Merchant).options(amount, 3).unwrap();
+        assert_eq!(
+            merchant
+                .iter()
+                .map(|o| (o.count, o.total.minor))
+                .collect::<Vec<_>>(),
+            [(1, 125_050), (3, 125_050)],
+            "the customer pays the amount, and counts past the link's maximum are not offered"
+        );
+        // 1,250.50 × 5 % = 62.525, half away from zero: 62.53.
+        assert_eq!(
+            terms(Payer::Merchant).fee(amount, 6).map(|fee| fee.minor),
+            Some(6_253)
+        );
+        assert_eq!(
+            terms(Payer::Merchant).fee(amount, 1).map(|fee| fee.minor),
+            Some(0)
+        );
+        assert_eq!(
+            terms(Payer::Merchant).fee(amount, 2),
+            None,
+            "2 is not on the table"
+        );
+    }
+}

@@ -266,6 +266,32 @@ async fn scenario(backend: Backend) {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 303);
 
+    // Events with their payments, links with their installment tables: as many statements for
+    // one row as for three.
+    let query = "query($first: Int) { providerEvents(first: $first) { edges { node { provider payment { amount { amount } } } } } paymentLinks(first: $first) { edges { node { installmentOptions { count } } } } }";
+    let (one, _) = app
+        .statements_for(&team.admin, query, json!({"first": 1}))
+        .await;
+    let (three, body) = app
+        .statements_for(&team.admin, query, json!({"first": 3}))
+        .await;
+    assert_eq!(one, three, "{body}");
+    let events = body["data"]["providerEvents"]["edges"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{body}");
+    assert!(
+        events
+            .iter()
+            .all(|event| event["node"]["payment"]["amount"]["amount"].is_string()),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["paymentLinks"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
     // The other organization's pay page offers only its link's provider.
     let theirs_customer = create_customer(&app, &other.manager, "Başka A.Ş.").await;
     let theirs_invoice = create_invoice(

@@ -710,6 +710,107 @@ mod tests {
         assert!(!verify_hex(&signature, &forged));
     }
 
+    fn iyzico() -> Iyzico {
+        Iyzico::new(
+            SecretString::from("sandbox-apikey-TEST"),
+            SecretString::from("sandbox-secret-TEST"),
+            "https://sandbox-api.iyzipay.com",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_webhook_is_a_trigger_and_the_browser_return_names_a_token() {
+        let body = br#"{"paymentConversationId":"INV20240001","merchantId":1,"token":"077aff05-1e9b-44aa-aa11-c268bb8b3826","status":"SUCCESS","iyziReferenceCode":"r","iyziEventType":"CHECKOUT_FORM_AUTH","iyziEventTime":1,"iyziPaymentId":25152948}"#;
+        let signed = [(
+            "X-IYZ-SIGNATURE-V3".to_owned(),
+            "cd27344d18a3cb1571112f63fc2f676b9a2826ed6fe028c7db4e47b1efdcec53".to_owned(),
+        )];
+        let event = iyzico()
+            .verify_callback(&signed, body, chrono::Utc::now())
+            .unwrap();
+        assert_eq!(
+            event,
+            CallbackEvent::Unconfirmed {
+                token: "077aff05-1e9b-44aa-aa11-c268bb8b3826".into(),
+                reference: Some("INV20240001".into()),
+            }
+        );
+        let forged = [(SIGNATURE_HEADER.to_owned(), "00".repeat(32))];
+        assert_eq!(
+            iyzico().verify_callback(&forged, body, chrono::Utc::now()),
+            Err(CallbackError::BadSignature)
+        );
+        let tampered = String::from_utf8_lossy(body).replace("SUCCESS", "FAILURE");
+        assert_eq!(
+            iyzico().verify_callback(&signed, tampered.as_bytes(), chrono::Utc::now()),
+            Err(CallbackError::BadSignature)
+        );
+        assert_eq!(
+            iyzico().verify_callback(&[], b"token=abc", chrono::Utc::now()),
+            Ok(CallbackEvent::Unconfirmed {
+                token: "abc".into(),
+                reference: None
+            })
+        );
+        assert_eq!(
+            iyzico().verify_callback(&[], b"nothing=here", chrono::Utc::now()),
+            Err(CallbackError::MissingSignature)
+        );
+    }
+
+    #[test]
+    fn a_result_is_believed_only_with_its_signature() {
+        let answer = |signature: &str, status: &str| RetrieveAnswer {
+            status: "success".into(),
+            error_code: None,
+            error_message: None,
+            payment_status: Some(status.into()),
+            payment_id: Some(serde_json::json!("25152948")),
+            price: Some(serde_json::json!(1250.5)),
+            paid_price: Some(serde_json::json!(1313.03)),
+            installment: Some(serde_json::json!(6)),
+            currency: Some("TRY".into()),
+            basket_id: Some("INV20240001".into()),
+            conversation_id: Some("INV20240001".into()),
+            fraud_status: Some(serde_json::json!(1)),
+            token: Some("077aff05-1e9b-44aa-aa11-c268bb8b3826".into()),
+            signature: Some(signature.into()),
+        };
+        let y9 = "6d4e6ff76fd0ef6ab13b41b297fa43d34067c58a4b010e9f73971e8b27c2b48c";
+        let token = "077aff05-1e9b-44aa-aa11-c268bb8b3826";
+        let Ok(Some(CallbackEvent::Succeeded {
+            event_key,
+            charged,
+            installment_count,
+            ..
+        })) = iyzico().read_result(&answer(y9, "SUCCESS"), token, Some("INV20240001"))
+        else {
+            panic!("Y9's result is a success");
+        };
+        assert_eq!(event_key, "payment:25152948");
+        assert_eq!(
+            charged.map(|charged| charged.value),
+            Some(rust_decimal::Decimal::new(131303, 2))
+        );
+        assert_eq!(installment_count, Some(6));
+        assert!(matches!(
+            iyzico().read_result(&answer(&"0".repeat(64), "SUCCESS"), token, None),
+            Err(RetrieveError::BadSignature)
+        ));
+        assert!(
+            matches!(
+                iyzico().read_result(&answer(y9, "FAILURE"), token, None),
+                Err(RetrieveError::BadSignature)
+            ),
+            "the status is under the signature"
+        );
+        assert!(matches!(
+            iyzico().read_result(&answer(y9, "SUCCESS"), token, Some("another")),
+            Err(RetrieveError::Refused(_))
+        ));
+    }
+
     #[test]
     fn y10_hosted_page_webhook_for_the_same_payment() {
         let signature = webhook_signature_hosted(

@@ -299,7 +299,8 @@ async fn installment_terms(ctx: &Context<'_>, provider: &str) -> Result<Terms> {
         .installment_table
         .load_one(provider.to_owned())
         .await
-        .gql()?;
+        .gql()?
+        .flatten();
     match table {
         None => Ok(Terms::default_for(app)),
         Some(table) => Terms::from_row(&table).gql(),
