@@ -274,6 +274,12 @@ pub trait PosProvider: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// The body as kept for audit once verified: the provider's posts may carry card details
+    /// (a masked number, an expiry) that this service must not store.
+    fn audit_copy(&self, body: &[u8]) -> String {
+        String::from_utf8_lossy(body).into_owned()
+    }
+
     /// The provider's name as the pay page shows it to the payer.
     fn display_name(&self) -> String {
         self.name().to_owned()

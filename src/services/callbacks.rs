@@ -217,7 +217,7 @@ pub async fn record_event(
             ));
         }
     };
-    let raw = String::from_utf8_lossy(delivery.body).into_owned();
+    let raw = provider.audit_copy(delivery.body);
 
     let txn = app.db.begin().await?;
     let Some(link) = find_link(&txn, provider.name(), &link_ref).await? else {

@@ -577,6 +577,15 @@ async fn scenario(backend: Backend) {
             &json!({"amount": "1250.50", "currency": "TRY"})
         )
     );
+    let kept = stray["body"].as_str().unwrap();
+    assert!(
+        kept.contains("oid=ORDER-FROM-ELSEWHERE") && kept.contains("TransId="),
+        "{kept}"
+    );
+    assert!(
+        !kept.contains("MaskedPan") && !kept.contains("4358"),
+        "no card details are kept: {kept}"
+    );
     let (_, rejected) = app
         .graphql(
             &team.admin,

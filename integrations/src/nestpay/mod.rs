@@ -215,6 +215,18 @@ impl PosProvider for Nestpay {
         })
     }
 
+    /// The post without its card fields (masked number, expiry, card holder, 3-D values).
+    fn audit_copy(&self, body: &[u8]) -> String {
+        let Ok(fields) = posted_fields(body) else {
+            return String::new();
+        };
+        let kept: Vec<(String, String)> = fields
+            .into_iter()
+            .filter(|(name, _)| !transformers::is_card_field(name))
+            .collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+
     fn claimed_link(&self, body: &[u8]) -> Option<LinkRef> {
         let fields = posted_fields(body).ok()?;
         let oid = fields.into_iter().find(|(name, _)| name == "oid")?.1;
@@ -550,6 +562,20 @@ mod tests {
         let hash = hash_v3(N4, N4_KEY);
         assert_eq!(hash, N4_HASH);
         assert_ne!(hash, N4_WRONG, "plain lower-case order is not the bank's");
+    }
+
+    #[test]
+    fn card_details_never_reach_the_audit_copy() {
+        let bank = Nestpay::new(
+            "100200127".into(),
+            SecretString::from(N4_KEY),
+            "https://bank.example/fim/est3Dgate".into(),
+            "Banka".into(),
+            None,
+        )
+        .unwrap();
+        let body = b"oid=A1&MaskedPan=435508%2A%2A%2A4358&Ecom_Payment_Card_ExpDate_Year=28&cavv=AAAB&EXTRA.CARDHOLDERNAME=AY%C5%9EE&TransId=T1&amount=1313.03";
+        assert_eq!(bank.audit_copy(body), "oid=A1&TransId=T1&amount=1313.03");
     }
 
     #[test]

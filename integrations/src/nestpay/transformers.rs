@@ -25,6 +25,25 @@ pub fn currency_code(number: &str) -> Option<&'static str> {
         .find(|code| currency_number(code) == Some(number))
 }
 
+/// Whether a posted field carries card details, which are never stored: the masked number, the
+/// expiry, the card holder's name, and the 3-D Secure values.
+pub fn is_card_field(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "maskedpan",
+        "maskedcreditcard",
+        "pan",
+        "cv2",
+        "cavv",
+        "eci",
+        "md",
+        "xid",
+    ]
+    .contains(&name.as_str())
+        || name.starts_with("ecom_payment_card")
+        || name.contains("cardholder")
+}
+
 /// Whether posted callback fields report a payment to credit: approved (`ProcReturnCode` `00`
 /// and `Response` `Approved`) and fully 3-D authenticated (`mdStatus` `1`). The hash is checked
 /// before this is asked.
