@@ -125,3 +125,20 @@ pub fn date_null<T: IntoIden>(name: T) -> ColumnDef {
 pub fn boolean_null<T: IntoIden>(name: T) -> ColumnDef {
     ColumnDef::new(name).boolean().null().take()
 }
+
+/// Adds one column to an existing table.
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden,
+    column: ColumnDef,
+) -> Result<(), DbErr> {
+    let mut column = column;
+    manager
+        .alter_table(
+            Table::alter()
+                .table(table)
+                .add_column(&mut column)
+                .to_owned(),
+        )
+        .await
+}

@@ -64,22 +64,6 @@ enum ProviderEvents {
     AssignedAt,
 }
 
-async fn add(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden,
-    column: ColumnDef,
-) -> Result<(), DbErr> {
-    let mut column = column;
-    manager
-        .alter_table(
-            Table::alter()
-                .table(table)
-                .add_column(&mut column)
-                .to_owned(),
-        )
-        .await
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -174,26 +158,26 @@ impl MigrationTrait for Migration {
             ))
             .await?;
 
-        add(manager, Payments::Table, minor_null(Payments::FeeMinor)).await?;
-        add(
+        add_column(manager, Payments::Table, minor_null(Payments::FeeMinor)).await?;
+        add_column(
             manager,
             ProviderEvents::Table,
             minor_null(ProviderEvents::ChargedMinor),
         )
         .await?;
-        add(
+        add_column(
             manager,
             ProviderEvents::Table,
             string_null(ProviderEvents::Currency, 3),
         )
         .await?;
-        add(
+        add_column(
             manager,
             ProviderEvents::Table,
             string_null(ProviderEvents::TransactionId, 200),
         )
         .await?;
-        add(
+        add_column(
             manager,
             ProviderEvents::Table,
             ColumnDef::new(ProviderEvents::InstallmentCount)
@@ -202,13 +186,13 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        add(
+        add_column(
             manager,
             ProviderEvents::Table,
             uuid_null(ProviderEvents::AssignedBy),
         )
         .await?;
-        add(
+        add_column(
             manager,
             ProviderEvents::Table,
             timestamp_null(ProviderEvents::AssignedAt),

@@ -168,7 +168,7 @@ on_both_databases! {
         assert!(page.contains("600,00 TL") && !page.contains("1.000,00 TL"), "{page}");
 
         // The customer chooses 3 installments: a new page at the bank, priced on 600.00.
-        let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let no_redirects = crate::helpers::no_redirects();
         let chosen = no_redirects.post(&url).form(&[("installments", "3")]).send().await.unwrap();
         assert_eq!(chosen.status(), 303);
         let checkout = chosen.headers()["location"].to_str().unwrap().to_owned();

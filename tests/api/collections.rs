@@ -330,3 +330,35 @@ on_both_databases! {
         assert_eq!(body["data"]["invoice"]["status"], "OPEN");
     }
 }
+
+/// A link up to 6 installments for a fresh 1,250.50 TRY invoice at `provider`: the invoice's id,
+/// the link as the API returns it (`id provider providerUrl url installmentOptions`), and the
+/// token of its pay page.
+pub async fn link_for_new_invoice(
+    app: &TestApp,
+    team: &Team,
+    customer: &str,
+    number: &str,
+    provider: &str,
+) -> (String, Value, String) {
+    let invoice = create_invoice(
+        app,
+        &team.manager,
+        customer,
+        number,
+        "1250.50",
+        "2026-11-13",
+    )
+    .await;
+    let created = mutate(app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id provider providerUrl url installmentOptions { count total { amount } } } userErrors { code message } } }", json!({"invoiceIds": [invoice], "maxInstallments": 6, "provider": provider})).await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    let link = created["paymentLink"].clone();
+    let pay_token = link["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    (invoice, link, pay_token)
+}

@@ -343,3 +343,12 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// A client that does not follow redirects, as a test needs to see where a page sends the
+/// browser.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}

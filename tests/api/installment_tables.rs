@@ -200,10 +200,7 @@ async fn scenario(backend: Backend) {
             && page.contains("Örnek Bankası"),
         "{page}"
     );
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let no_redirects = crate::helpers::no_redirects();
     let chosen = no_redirects
         .post(&url)
         .form(&[("installments", "6"), ("provider", "nestpay")])

@@ -15,8 +15,8 @@ use integrations::iyzico::webhook_signature_hosted;
 use integrations::signature::hmac_hex;
 use serde_json::{Value, json};
 
-use crate::collections::{Team, create_customer, create_invoice, mutate};
-use crate::helpers::{Backend, TestApp, TestDatabase};
+use crate::collections::{Team, create_customer, link_for_new_invoice, mutate};
+use crate::helpers::{Backend, TestApp, TestDatabase, no_redirects};
 
 const API_KEY: &str = "sandbox-apikey-TEST";
 const SECRET: &str = "sandbox-secret-TEST";
@@ -255,13 +255,6 @@ async fn webhook(
         .as_u16()
 }
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 /// Chooses `installments` on the pay page: the attempt's token at iyzico and its conversation id.
 async fn choose(
     app: &TestApp,
@@ -304,18 +297,8 @@ async fn link_for(
     customer: &str,
     number: &str,
 ) -> (String, String, String) {
-    let invoice = create_invoice(
-        app,
-        &team.manager,
-        customer,
-        number,
-        "1250.50",
-        "2026-11-13",
-    )
-    .await;
-    let created = mutate(app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id provider providerUrl url installmentOptions { count total { amount } } } userErrors { code message } } }", json!({"invoiceIds": [invoice], "maxInstallments": 6, "provider": "iyzico"})).await;
-    assert_eq!(created["userErrors"], json!([]), "{created}");
-    let link = &created["paymentLink"];
+    let (invoice, link, pay_token) =
+        link_for_new_invoice(app, team, customer, number, "iyzico").await;
     assert_eq!(link["provider"], "iyzico");
     assert_eq!(
         link["providerUrl"],
@@ -323,13 +306,6 @@ async fn link_for(
         "nothing is made at iyzico until the payer chooses"
     );
     assert_eq!(link["installmentOptions"][1]["total"]["amount"], "1313.03");
-    let pay_token = link["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
     (invoice, link["id"].as_str().unwrap().to_owned(), pay_token)
 }
 

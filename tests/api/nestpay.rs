@@ -11,8 +11,8 @@ use axum::routing::post;
 use integrations::nestpay::{hash_v3, verify};
 use serde_json::{Value, json};
 
-use crate::collections::{Team, create_customer, create_invoice, mutate};
-use crate::helpers::{Backend, TestApp, TestDatabase};
+use crate::collections::{Team, create_customer, link_for_new_invoice, mutate};
+use crate::helpers::{Backend, TestApp, TestDatabase, no_redirects};
 
 pub const CLIENT_ID: &str = "100200127";
 /// With `|` and `\` in it, so escaping is exercised end to end.
@@ -201,13 +201,6 @@ pub async fn spawn(backend: Backend, gateway: &str) -> Option<TestApp> {
     )
 }
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn unescape(text: &str) -> String {
     text.replace("&quot;", "\"")
         .replace("&lt;", "<")
@@ -294,29 +287,13 @@ async fn link_for(
     customer: &str,
     number: &str,
 ) -> (String, String, String) {
-    let invoice = create_invoice(
-        app,
-        &team.manager,
-        customer,
-        number,
-        "1250.50",
-        "2026-11-13",
-    )
-    .await;
-    let created = mutate(app, &team.collector, "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id provider providerUrl url } userErrors { code message } } }", json!({"invoiceIds": [invoice], "maxInstallments": 6})).await;
-    assert_eq!(created["userErrors"], json!([]), "{created}");
-    let link = &created["paymentLink"];
+    let (invoice, link, pay_token) =
+        link_for_new_invoice(app, team, customer, number, "nestpay").await;
     assert_eq!(
         (link["provider"].as_str(), &link["providerUrl"]),
         (Some("nestpay"), &Value::Null)
     );
-    let pay_token = link["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    assert_eq!(link["installmentOptions"][1]["total"]["amount"], "1313.03");
     (invoice, link["id"].as_str().unwrap().to_owned(), pay_token)
 }
 

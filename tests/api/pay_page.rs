@@ -6,12 +6,7 @@ use crate::collections::{Team, create_customer, create_invoice, mutate};
 
 const LINK: &str = "mutation($input: CreatePaymentLinkInput!) { createPaymentLink(input: $input) { paymentLink { id url } userErrors { code } } }";
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use crate::helpers::no_redirects as browser;
 
 on_both_databases! {
     async fn a_customer_pays_through_the_sandbox_bank(app) {
